@@ -1,0 +1,2 @@
+/* dlp_body.c - to be written */
+#include "dlp_private.h"

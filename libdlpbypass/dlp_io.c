@@ -1,0 +1,2 @@
+/* dlp_io.c - to be written */
+#include "dlp_private.h"

@@ -1,0 +1,2 @@
+/* dlp_pool.c - to be written */
+#include "dlp_private.h"

@@ -1,0 +1,82 @@
+/*
+ * dlp_private.h - struct bodies and internal interfaces of libdlpbypass.
+ * Not installed; the milter never includes it.
+ */
+#ifndef DLP_PRIVATE_H
+#define DLP_PRIVATE_H
+
+#include "dlpbypass.h"
+
+#include <netdb.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <time.h>
+
+/* TLS levels, DESIGN.md section 5 and issue "STARTTLS to the DLP" */
+typedef enum {
+  DLP_TLS_NONE = 0,
+  DLP_TLS_MAY,
+  DLP_TLS_ENCRYPT,
+  DLP_TLS_VERIFY
+} dlp_tls_level;
+
+/* One configured DLP server. */
+struct dlp_server {
+  char *host;      /* name or address, as configured */
+  unsigned port;   /* 1..65535 */
+  char *label;     /* "host:port" */
+  int tls_level;   /* dlp_tls_level; the dlp.tls level unless overridden */
+};
+
+/* TLS settings (dlp.tls) */
+struct dlp_tls_config {
+  int level;             /* dlp_tls_level */
+  char *ca_file;         /* NULL if unset */
+  char *ca_path;
+  char *cert_file;
+  char *key_file;
+  char *match;           /* NULL: the server's configured host */
+  char *protocols;       /* floor, e.g. "TLSv1.2" */
+  char *ciphers;         /* OpenSSL cipher list, NULL: default */
+  char **fingerprints;   /* SHA-256 hex digests, "AA:BB:..."; NULL-ended */
+  size_t nfingerprints;
+};
+
+/*
+ * The immutable configuration.  Built once by dlp_config_load(); shared
+ * read-only by every thread; freed when the last reference goes.
+ */
+struct dlp_config {
+  int refcount;                 /* atomic (__atomic builtins) */
+  char *path;
+
+  /* milter: */
+  char *milter_socket;          /* "inet:PORT@ADDR" or "unix:/path" */
+  size_t spill_size;            /* milter.spill_size: bytes in memory */
+  char *tmpdir;                 /* milter.tmpdir */
+
+  /* dlp: */
+  struct dlp_server *servers;
+  size_t nservers;
+  int connect_timeout;          /* seconds, per host */
+  int command_timeout;          /* seconds, each command and its reply */
+  int data_timeout;             /* seconds, content and final reply */
+  int session_deadline;         /* seconds, all DLP talk in one callback
+                                   before end of message (stay below
+                                   Postfix milter_command_timeout) */
+  char *helo_name;
+  struct dlp_tls_config tls;
+
+  /* bypass: */
+  int bypass_enabled;
+  char *bypass_header;
+};
+
+/* ------------------------------------------------------------------ */
+/* Deadlines (dlp_io.c): CLOCK_MONOTONIC milliseconds                   */
+/* ------------------------------------------------------------------ */
+
+/* dlp_now_ms - monotonic clock in milliseconds */
+int64_t dlp_now_ms(void);
+
+#endif /* DLP_PRIVATE_H */

@@ -1,0 +1,2 @@
+/* dlp_reply.c - to be written */
+#include "dlp_private.h"

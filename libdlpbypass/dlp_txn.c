@@ -1,0 +1,2 @@
+/* dlp_txn.c - to be written */
+#include "dlp_private.h"

@@ -1,0 +1,268 @@
+/*
+ * dlpbypass.h - public interface of libdlpbypass
+ *
+ * libdlpbypass hands one message to a pool of Data Loss Prevention (DLP)
+ * servers over SMTP and decides, from how that hand-off went, whether the
+ * caller should deliver the message directly (bypass), keep it queued
+ * (tempfail), bounce it (reject), or drop its copy because the DLP took it.
+ *
+ * The library never logs and never calls libmilter.  Every call returns a
+ * status; the text of the last error stays on the handle.
+ *
+ * Ownership: every *_create/_load returns an object owned by the caller and
+ * released with the matching *_free/_unref.  Strings returned by accessors
+ * are borrowed from the object and live as long as it does.
+ */
+#ifndef DLPBYPASS_H
+#define DLPBYPASS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Replies from the far end (dlp_reply.c)                              */
+/* ------------------------------------------------------------------ */
+
+#define DLP_REPLY_TEXT_MAX 400 /* sanitised text, bytes, without NUL */
+#define DLP_REPLY_LINE_MAX 2048 /* longer reply lines are malformed */
+
+/*
+ * A sanitised SMTP reply.  code is three digits (200..599), dsn is an
+ * enhanced status code whose class agrees with code ("4.0.0"/"5.0.0" made
+ * up when the server gave none or a contradicting one), text is the
+ * printable text of all lines joined by a single space, at most
+ * DLP_REPLY_TEXT_MAX bytes.  A plain value type: copy it freely.
+ */
+typedef struct dlp_reply {
+  int code;
+  char dsn[16];
+  char text[DLP_REPLY_TEXT_MAX + 1];
+} DLP_REPLY;
+
+/* Result of feeding one reply line to dlp_reply_line(). */
+typedef enum {
+  DLP_REPLY_MORE = 1,      /* a continuation line ("250-..."): read on */
+  DLP_REPLY_DONE = 0,      /* the last line: *reply is complete */
+  DLP_REPLY_MALFORMED = -1 /* not an SMTP reply line, or codes disagree */
+} dlp_reply_status;
+
+/* dlp_reply_init - prepare REPLY to receive the lines of one reply */
+void dlp_reply_init(DLP_REPLY *reply);
+
+/*
+ * dlp_reply_line - add one reply line (without its CRLF/LF) to REPLY.
+ * LINE may contain any bytes, NUL included; LEN is its length.
+ */
+dlp_reply_status dlp_reply_line(DLP_REPLY *reply, const char *line,
+                                size_t len);
+
+/*
+ * dlp_reply_escape_percent - TEXT made safe for smfi_setreply():
+ * '%' doubled, at most BUFLEN-1 bytes written.  Returns BUF.
+ */
+char *dlp_reply_escape_percent(const char *text, char *buf, size_t buflen);
+
+/* ------------------------------------------------------------------ */
+/* Outcomes and the verdict engine (dlp_verdict.c), DESIGN.md sec. 3    */
+/* ------------------------------------------------------------------ */
+
+/* How one attempt at one DLP host ended. */
+typedef enum {
+  DLP_OUTCOME_NONE = 0,        /* not tried (yet) */
+  DLP_OUTCOME_UNREACHABLE,     /* TCP connect failed, name did not resolve */
+  DLP_OUTCOME_SESSION_TIMEOUT, /* connected, then a step timed out before the
+                                  final dot was sent */
+  DLP_OUTCOME_BUSY,            /* 4xx (or hang-up) before the transaction:
+                                  greeting, EHLO/HELO (row 6) */
+  DLP_OUTCOME_DEFERRED,        /* 4xx in the transaction, hang-up, or no
+                                  reply to the final dot (row 5) */
+  DLP_OUTCOME_REJECTED,        /* 5xx at any step (row 7) */
+  DLP_OUTCOME_TLS_FAILED,      /* required TLS could not be had (row 8) */
+  DLP_OUTCOME_ACCEPTED,        /* 250 after the final dot (row 9) */
+  DLP_OUTCOME_INTERNAL         /* our own failure (row 10) */
+} dlp_outcome;
+
+typedef enum {
+  DLP_VERDICT_PENDING = 0, /* try the next host */
+  DLP_VERDICT_DELIVERED,   /* the DLP took the message: drop our copy */
+  DLP_VERDICT_BYPASS,      /* deliver directly, stamped */
+  DLP_VERDICT_TEMPFAIL,    /* keep queued, retry later */
+  DLP_VERDICT_REJECT       /* bounce with the DLP's text */
+} dlp_verdict;
+
+/* dlp_outcome_name - "unreachable", "session_timeout", ... */
+const char *dlp_outcome_name(dlp_outcome outcome);
+
+/* dlp_verdict_name - "delivered", "bypass", "tempfail", "reject" */
+const char *dlp_verdict_name(dlp_verdict verdict);
+
+/*
+ * dlp_verdict_decide - the verdict table.  OUTCOMES holds the outcome of
+ * each host tried so far, in order; NHOSTS is how many hosts there are in
+ * all.  Returns DLP_VERDICT_PENDING while another host must be tried, or
+ * the final verdict.  With BYPASS_ENABLED zero, rows 1 and 2 give TEMPFAIL.
+ */
+dlp_verdict dlp_verdict_decide(const dlp_outcome *outcomes, size_t ntried,
+                               size_t nhosts, int bypass_enabled);
+
+/* ------------------------------------------------------------------ */
+/* Configuration (dlp_config.c)                                         */
+/* ------------------------------------------------------------------ */
+
+typedef struct dlp_config DLP_CONFIG;
+
+/*
+ * dlp_config_load - read and validate the libconfig file PATH.  Returns a
+ * new immutable configuration with one reference, or NULL with
+ * "PATH:LINE: what is wrong" in ERR (at most ERRLEN bytes).
+ */
+DLP_CONFIG *dlp_config_load(const char *path, char *err, size_t errlen);
+
+/* dlp_config_ref - take one more reference (thread-safe); returns CFG */
+DLP_CONFIG *dlp_config_ref(DLP_CONFIG *cfg);
+
+/* dlp_config_unref - drop one reference; frees on the last (thread-safe) */
+void dlp_config_unref(DLP_CONFIG *cfg);
+
+const char *dlp_config_path(const DLP_CONFIG *cfg);
+const char *dlp_config_milter_socket(const DLP_CONFIG *cfg);
+int dlp_config_bypass_enabled(const DLP_CONFIG *cfg);
+const char *dlp_config_bypass_header(const DLP_CONFIG *cfg);
+size_t dlp_config_nservers(const DLP_CONFIG *cfg);
+/* dlp_config_server_label - "host:port" of server I, for messages */
+const char *dlp_config_server_label(const DLP_CONFIG *cfg, size_t i);
+
+/* ------------------------------------------------------------------ */
+/* Message store (dlp_body.c)                                           */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A DLP_BODY holds the message as it will go over the wire after DATA:
+ * canonical CRLF line ends (a bare LF becomes CRLF, a bare CR becomes a
+ * space, as Postfix 3.9 cleanup_replace_stray_cr_lf does), dot-stuffed,
+ * and ending in CRLF.  It stays in memory up to a limit, then spills to
+ * an unlinked temporary file.
+ */
+typedef struct dlp_body DLP_BODY;
+
+/* dlp_body_create - empty store; spill above MEM_LIMIT bytes into TMPDIR */
+DLP_BODY *dlp_body_create(size_t mem_limit, const char *tmpdir);
+
+/* dlp_body_write - append raw message bytes; returns 0, or -1 (errno set) */
+int dlp_body_write(DLP_BODY *body, const void *data, size_t len);
+
+/* dlp_body_finish - close the last line; no writes after.  0 or -1 */
+int dlp_body_finish(DLP_BODY *body);
+
+/* dlp_body_size - bytes of wire data stored so far */
+off_t dlp_body_size(const DLP_BODY *body);
+
+/* dlp_body_spilled - non-zero when the data lives in a file */
+int dlp_body_spilled(const DLP_BODY *body);
+
+/*
+ * dlp_body_read - copy up to LEN bytes of wire data from offset OFF into
+ * BUF.  Returns the count (0 at the end) or -1 (errno set).
+ */
+ssize_t dlp_body_read(const DLP_BODY *body, off_t off, void *buf, size_t len);
+
+/* dlp_body_free - release the store and its file */
+void dlp_body_free(DLP_BODY *body);
+
+/* ------------------------------------------------------------------ */
+/* Host pool: health state shared by all transactions (dlp_pool.c)      */
+/* ------------------------------------------------------------------ */
+
+typedef struct dlp_pool DLP_POOL;
+
+/* dlp_pool_create - empty pool (thread-safe object) */
+DLP_POOL *dlp_pool_create(void);
+
+/* dlp_pool_free - release the pool; no transaction may still use it */
+void dlp_pool_free(DLP_POOL *pool);
+
+/* ------------------------------------------------------------------ */
+/* One message handed to the DLP (dlp_txn.c)                            */
+/* ------------------------------------------------------------------ */
+
+typedef struct dlp_txn DLP_TXN;
+
+/* What became of one recipient at the DLP. */
+typedef enum {
+  DLP_RCPT_ACCEPTED = 0, /* DLP took it, or the message is not scanned */
+  DLP_RCPT_TEMPFAIL,     /* DLP said 4xx for this recipient only */
+  DLP_RCPT_REJECTED      /* DLP said 5xx for this recipient only */
+} dlp_rcpt_status;
+
+/*
+ * dlp_txn_create - start a message.  Takes its own reference on CFG;
+ * POOL is borrowed and must outlive the transaction.
+ */
+DLP_TXN *dlp_txn_create(DLP_CONFIG *cfg, DLP_POOL *pool);
+
+/*
+ * dlp_txn_set_progress - FN(CTX) is called at least every few seconds
+ * while dlp_txn_eom() waits on the DLP (the milter calls smfi_progress).
+ */
+void dlp_txn_set_progress(DLP_TXN *txn, void (*fn)(void *), void *ctx);
+
+/*
+ * dlp_txn_mail - envelope sender (no angle brackets; "" for the null
+ * sender) and its ESMTP parameters (NULL-terminated, may be NULL).  Opens
+ * the session to the first usable DLP host and sends MAIL.  Returns
+ * DLP_VERDICT_PENDING when the transaction goes on, otherwise the final
+ * verdict (dlp_txn_result() tells why).
+ */
+dlp_verdict dlp_txn_mail(DLP_TXN *txn, const char *sender,
+                         const char *const *args);
+
+/*
+ * dlp_txn_rcpt - one recipient.  Returns DLP_VERDICT_PENDING with
+ * *STATUS set (and *REPLY filled for TEMPFAIL/REJECTED), or a final
+ * verdict for the whole message.  Once a final verdict is known, further
+ * recipients get DLP_RCPT_ACCEPTED and the same verdict.
+ */
+dlp_verdict dlp_txn_rcpt(DLP_TXN *txn, const char *rcpt,
+                         const char *const *args, dlp_rcpt_status *status,
+                         DLP_REPLY *reply);
+
+/* dlp_txn_body - the store the caller writes the message into (borrowed) */
+DLP_BODY *dlp_txn_body(DLP_TXN *txn);
+
+/*
+ * dlp_txn_eom - send the stored message (DATA ... final dot), failing over
+ * to other hosts per the verdict table.  Returns the final verdict; never
+ * DLP_VERDICT_PENDING.
+ */
+dlp_verdict dlp_txn_eom(DLP_TXN *txn);
+
+/* The decision and why, filled once a final verdict is known. */
+typedef struct dlp_result {
+  dlp_verdict verdict;
+  /* short machine word: "unreachable", "session_timeout", "accepted",
+     "rejected", "deferred", "busy", "tls_failed", "disabled", "internal" */
+  char reason[32];
+  /* hosts tried, Postfix style: "h[addr]:port/outcome,..." */
+  char dlp[512];
+  /* reply for the client: TEMPFAIL/REJECT; dsn and text human-readable,
+     e.g. code 451 dsn 4.4.1 "DLP h[a]:p said: 452 4.3.1 busy" */
+  DLP_REPLY reply;
+  /* DLP's queue id from its 250 to the final dot, "" if none */
+  char dlp_queue_id[64];
+} DLP_RESULT;
+
+/* dlp_txn_result - the decision so far (borrowed) */
+const DLP_RESULT *dlp_txn_result(const DLP_TXN *txn);
+
+/* dlp_txn_free - end the message: RSET/QUIT or close, release all */
+void dlp_txn_free(DLP_TXN *txn);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DLPBYPASS_H */
