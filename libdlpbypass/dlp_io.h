@@ -1,0 +1,65 @@
+/*
+ * dlp_io.h - a buffered, deadline-bound connection to one DLP host.
+ *
+ * Plain TCP at first; after dlp_io_set_ssl() every read and write goes
+ * through TLS.  All waits use poll() against an absolute deadline on
+ * CLOCK_MONOTONIC (dlp_now_ms() milliseconds).  The DLP_IO owns its
+ * socket and, once set, its SSL object.
+ */
+#ifndef DLP_IO_H
+#define DLP_IO_H
+
+#include "dlp_private.h"
+
+#include <openssl/ssl.h>
+
+typedef struct dlp_io DLP_IO;
+
+/* Status of an I/O call. */
+typedef enum {
+  DLP_IO_OK = 0,
+  DLP_IO_TIMEOUT = -1, /* the deadline passed */
+  DLP_IO_EOF = -2,     /* the peer closed the connection */
+  DLP_IO_ERROR = -3,   /* any other error (reset, TLS error, ...) */
+  DLP_IO_TOOLONG = -4  /* a line longer than the caller's buffer */
+} dlp_io_status;
+
+/*
+ * dlp_io_connect - non-blocking connect to HOST:PORT, each resolved
+ * address in turn, each bounded by CONNECT_MS and all by DEADLINE_MS.
+ * Returns the connection, or NULL with the reason in ERR (the host is
+ * UNREACHABLE).  LABEL receives "host[addr]:port" of the address used (or
+ * of the last one tried).
+ */
+DLP_IO *dlp_io_connect(const char *host, unsigned port, int connect_ms,
+                       int64_t deadline_ms, char *label, size_t labellen,
+                       char *err, size_t errlen);
+
+/* dlp_io_write - write all LEN bytes before DEADLINE_MS */
+dlp_io_status dlp_io_write(DLP_IO *io, const void *buf, size_t len,
+                           int64_t deadline_ms);
+
+/*
+ * dlp_io_read_line - read one line (LF-terminated; CR LF or LF removed)
+ * into BUF of CAP bytes, NUL-terminated, length in *LEN.  A line that does
+ * not fit is DLP_IO_TOOLONG (the connection is then unusable).
+ */
+dlp_io_status dlp_io_read_line(DLP_IO *io, char *buf, size_t cap,
+                               size_t *len, int64_t deadline_ms);
+
+/* dlp_io_pending - bytes received but not yet consumed */
+size_t dlp_io_pending(const DLP_IO *io);
+
+/* dlp_io_fd - the socket */
+int dlp_io_fd(const DLP_IO *io);
+
+/* dlp_io_set_ssl - route all further I/O through SSL; IO takes ownership */
+void dlp_io_set_ssl(DLP_IO *io, SSL *ssl);
+
+/* dlp_io_ssl - the SSL object, or NULL in plaintext */
+SSL *dlp_io_ssl(const DLP_IO *io);
+
+/* dlp_io_close - shut TLS down (best effort), close, free */
+void dlp_io_close(DLP_IO *io);
+
+#endif /* DLP_IO_H */

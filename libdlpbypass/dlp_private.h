@@ -66,6 +66,8 @@ struct dlp_config {
                                    Postfix milter_command_timeout) */
   char *helo_name;
   struct dlp_tls_config tls;
+  struct dlp_tls *tls_ctx;      /* built by dlp_tls_create() when any
+                                   server's level is not none */
 
   /* bypass: */
   int bypass_enabled;
