@@ -1,2 +1,373 @@
-/* dlp_io.c - to be written */
-#include "dlp_private.h"
+/*
+ * dlp_io.c - buffered, deadline-bound TCP (and TLS) connection to a DLP host.
+ *
+ * Contract (see dlp_io.h):
+ *   dlp_now_ms()        monotonic milliseconds (CLOCK_MONOTONIC).
+ *   dlp_io_connect()    getaddrinfo, then a non-blocking connect to each
+ *                       address in turn (poll + SO_ERROR), each bounded by
+ *                       connect_ms and all by deadline_ms.  NULL + reason
+ *                       when every address failed.
+ *   dlp_io_write()      write everything or fail (DLP_IO_TIMEOUT/ERROR).
+ *   dlp_io_read_line()  one LF-terminated line, CR LF or LF stripped, from
+ *                       a private buffer; lines that do not fit the
+ *                       caller's buffer are DLP_IO_TOOLONG.
+ *   dlp_io_pending()    bytes read from the socket but not yet consumed
+ *                       (CVE-2011-0411 check before a TLS handshake).
+ *   dlp_io_set_ssl()    route I/O through SSL_read/SSL_write; the socket
+ *                       stays non-blocking and WANT_READ/WANT_WRITE waits
+ *                       in poll().
+ *   dlp_io_close()      SSL_shutdown (best effort, no wait), close, free.
+ *
+ * Plain writes use send(MSG_NOSIGNAL), so a peer that hangs up never
+ * raises SIGPIPE whatever the application's signal setup.  SSL_write
+ * cannot pass that flag: around it SIGPIPE is blocked in the calling
+ * thread and a SIGPIPE it raised is consumed with sigtimedwait() before
+ * the old mask comes back (the libcurl/git technique).
+ */
+#include "dlp_io.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+
+#define DLP_IO_BUFSIZE 8192
+
+struct dlp_io {
+  int fd;
+  SSL *ssl;
+  char buf[DLP_IO_BUFSIZE]; /* received, not consumed: buf[start..end) */
+  size_t start;
+  size_t end;
+};
+
+/* dlp_now_ms - monotonic clock in milliseconds */
+int64_t dlp_now_ms(void) {
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* io_wait - poll FD for EVENTS until DEADLINE_MS; 1 ready, 0 timeout, -1 */
+static int io_wait(int fd, short events, int64_t deadline_ms) {
+  struct pollfd pfd;
+  int64_t left;
+  int n;
+
+  for (;;) {
+    left = deadline_ms - dlp_now_ms();
+    if (left <= 0)
+      return 0;
+    pfd.fd = fd;
+    pfd.events = events;
+    pfd.revents = 0;
+    n = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
+    if (n > 0)
+      return 1; /* readable, writable, or an error the next call reports */
+    if (n < 0 && errno != EINTR)
+      return -1;
+  }
+}
+
+/* addr_text - numeric address of AI into BUF */
+static void addr_text(const struct addrinfo *ai, char *buf, size_t len) {
+  if (getnameinfo(ai->ai_addr, ai->ai_addrlen, buf, (socklen_t)len, NULL, 0,
+                  NI_NUMERICHOST) != 0)
+    snprintf(buf, len, "?");
+}
+
+/* connect_one - non-blocking connect to AI before DEADLINE; fd or -1 */
+static int connect_one(const struct addrinfo *ai, int64_t deadline_ms,
+                       char *err, size_t errlen) {
+  int fd, soerr = 0, on = 1, r;
+  socklen_t sl = sizeof(soerr);
+
+  fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+              ai->ai_protocol);
+  if (fd < 0) {
+    snprintf(err, errlen, "socket: %s", strerror(errno));
+    return -1;
+  }
+  (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+  if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+    return fd;
+  if (errno != EINPROGRESS && errno != EINTR) {
+    snprintf(err, errlen, "connect: %s", strerror(errno));
+    close(fd);
+    return -1;
+  }
+  r = io_wait(fd, POLLOUT, deadline_ms);
+  if (r == 0) {
+    snprintf(err, errlen, "connect: timed out");
+    close(fd);
+    return -1;
+  }
+  if (r < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
+    soerr = errno;
+  if (soerr != 0) {
+    snprintf(err, errlen, "connect: %s", strerror(soerr));
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+/* dlp_io_connect - connect to HOST:PORT, each address in turn */
+DLP_IO *dlp_io_connect(const char *host, unsigned port, int connect_ms,
+                       int64_t deadline_ms, char *label, size_t labellen,
+                       char *err, size_t errlen) {
+  struct addrinfo hints, *res = NULL, *ai;
+  char portstr[16], addr[INET6_ADDRSTRLEN + 8];
+  int64_t until;
+  DLP_IO *io;
+  int fd = -1, gai;
+
+  snprintf(label, labellen, "%s[%s]:%u", host, host, port);
+  memset(&hints, 0, sizeof(hints));
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_ADDRCONFIG;
+  snprintf(portstr, sizeof(portstr), "%u", port);
+  gai = getaddrinfo(host, portstr, &hints, &res);
+  if (gai != 0) {
+    snprintf(label, labellen, "%s[unknown]:%u", host, port);
+    snprintf(err, errlen, "cannot resolve %s: %s", host, gai_strerror(gai));
+    return NULL;
+  }
+  snprintf(err, errlen, "no address");
+  for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
+    addr_text(ai, addr, sizeof(addr));
+    snprintf(label, labellen, "%s[%s]:%u", host, addr, port);
+    if (dlp_now_ms() >= deadline_ms) {
+      snprintf(err, errlen, "connect: timed out");
+      break;
+    }
+    until = dlp_now_ms() + connect_ms;
+    if (until > deadline_ms)
+      until = deadline_ms;
+    fd = connect_one(ai, until, err, errlen);
+  }
+  freeaddrinfo(res);
+  if (fd < 0)
+    return NULL;
+  if ((io = calloc(1, sizeof(*io))) == NULL) {
+    close(fd);
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  io->fd = fd;
+  return io;
+}
+
+/* io_block_sigpipe - block SIGPIPE in this thread; OLD gets the old mask */
+static void io_block_sigpipe(sigset_t *mask, sigset_t *old) {
+  sigemptyset(mask);
+  sigaddset(mask, SIGPIPE);
+  (void)pthread_sigmask(SIG_BLOCK, mask, old);
+}
+
+/* io_unblock_sigpipe - drop a SIGPIPE we raised, restore the old mask */
+static void io_unblock_sigpipe(const sigset_t *mask, const sigset_t *old) {
+  struct timespec zero = {0, 0};
+  sigset_t pending;
+
+  /* a SIGPIPE pending before we blocked it belongs to the application;
+     if it was already blocked, leave whatever is pending alone */
+  if (!sigismember(old, SIGPIPE) && sigpending(&pending) == 0 &&
+      sigismember(&pending, SIGPIPE))
+    (void)sigtimedwait(mask, NULL, &zero);
+  (void)pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
+/* ssl_wait - wait as SSL error E asks; DLP_IO_OK to retry, else status */
+static dlp_io_status ssl_wait(DLP_IO *io, int e, int64_t deadline_ms) {
+  int r;
+
+  if (e == SSL_ERROR_WANT_READ)
+    r = io_wait(io->fd, POLLIN, deadline_ms);
+  else if (e == SSL_ERROR_WANT_WRITE)
+    r = io_wait(io->fd, POLLOUT, deadline_ms);
+  else if (e == SSL_ERROR_ZERO_RETURN)
+    return DLP_IO_EOF;
+  else
+    return DLP_IO_ERROR;
+  if (r == 0)
+    return DLP_IO_TIMEOUT;
+  return r < 0 ? DLP_IO_ERROR : DLP_IO_OK;
+}
+
+/* dlp_io_write - write all LEN bytes before DEADLINE_MS */
+dlp_io_status dlp_io_write(DLP_IO *io, const void *buf, size_t len,
+                           int64_t deadline_ms) {
+  const char *p = buf;
+  dlp_io_status st;
+  ssize_t n;
+  int r;
+
+  while (len > 0) {
+    if (io->ssl != NULL) {
+      sigset_t mask, old;
+
+      io_block_sigpipe(&mask, &old);
+      ERR_clear_error();
+      r = SSL_write(io->ssl, p, len > 16384 ? 16384 : (int)len);
+      io_unblock_sigpipe(&mask, &old);
+      if (r > 0) {
+        p += r, len -= (size_t)r;
+        continue;
+      }
+      if ((st = ssl_wait(io, SSL_get_error(io->ssl, r), deadline_ms)) != 0)
+        return st == DLP_IO_EOF ? DLP_IO_ERROR : st;
+      continue;
+    }
+    n = send(io->fd, p, len, MSG_NOSIGNAL);
+    if (n > 0) {
+      p += n, len -= (size_t)n;
+      continue;
+    }
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      r = io_wait(io->fd, POLLOUT, deadline_ms);
+      if (r == 0)
+        return DLP_IO_TIMEOUT;
+      if (r < 0)
+        return DLP_IO_ERROR;
+      continue;
+    }
+    return DLP_IO_ERROR;
+  }
+  return DLP_IO_OK;
+}
+
+/* io_fill - read more bytes into the buffer before DEADLINE_MS */
+static dlp_io_status io_fill(DLP_IO *io, int64_t deadline_ms) {
+  size_t room;
+  ssize_t n;
+  int r;
+
+  if (io->start > 0) {
+    memmove(io->buf, io->buf + io->start, io->end - io->start);
+    io->end -= io->start;
+    io->start = 0;
+  }
+  room = sizeof(io->buf) - io->end;
+  for (;;) {
+    if (io->ssl != NULL) {
+      dlp_io_status st;
+
+      ERR_clear_error();
+      r = SSL_read(io->ssl, io->buf + io->end, (int)room);
+      if (r > 0) {
+        io->end += (size_t)r;
+        return DLP_IO_OK;
+      }
+      if ((st = ssl_wait(io, SSL_get_error(io->ssl, r), deadline_ms)) != 0)
+        return st;
+      continue;
+    }
+    n = recv(io->fd, io->buf + io->end, room, 0);
+    if (n > 0) {
+      io->end += (size_t)n;
+      return DLP_IO_OK;
+    }
+    if (n == 0)
+      return DLP_IO_EOF;
+    if (errno == EINTR)
+      continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK)
+      return DLP_IO_ERROR;
+    r = io_wait(io->fd, POLLIN, deadline_ms);
+    if (r == 0)
+      return DLP_IO_TIMEOUT;
+    if (r < 0)
+      return DLP_IO_ERROR;
+  }
+}
+
+/* dlp_io_read_line - one line into BUF (CAP bytes), terminators removed */
+dlp_io_status dlp_io_read_line(DLP_IO *io, char *buf, size_t cap,
+                               size_t *len, int64_t deadline_ms) {
+  size_t scanned = 0, n;
+  dlp_io_status st;
+  char *p, *lf;
+
+  *len = 0;
+  if (cap > 0)
+    buf[0] = 0;
+  for (;;) {
+    p = io->buf + io->start;
+    lf = memchr(p + scanned, '\n', io->end - io->start - scanned);
+    if (lf != NULL) {
+      n = (size_t)(lf - p);
+      io->start += n + 1;
+      if (n > 0 && p[n - 1] == '\r')
+        n--;
+      if (n + 1 > cap)
+        return DLP_IO_TOOLONG;
+      memcpy(buf, p, n);
+      buf[n] = 0;
+      *len = n;
+      return DLP_IO_OK;
+    }
+    scanned = io->end - io->start;
+    /* no LF yet: a line that can no longer fit is too long */
+    if (scanned > cap || scanned >= sizeof(io->buf))
+      return DLP_IO_TOOLONG;
+    if ((st = io_fill(io, deadline_ms)) != DLP_IO_OK)
+      return st;
+  }
+}
+
+/* dlp_io_pending - bytes received but not yet consumed */
+size_t dlp_io_pending(const DLP_IO *io) {
+  size_t n = io->end - io->start;
+
+  if (io->ssl != NULL)
+    n += (size_t)SSL_pending(io->ssl);
+  return n;
+}
+
+/* dlp_io_fd - the socket */
+int dlp_io_fd(const DLP_IO *io) {
+  return io->fd;
+}
+
+/* dlp_io_set_ssl - route all further I/O through SSL; IO takes ownership */
+void dlp_io_set_ssl(DLP_IO *io, SSL *ssl) {
+  io->ssl = ssl;
+}
+
+/* dlp_io_ssl - the SSL object, or NULL in plaintext */
+SSL *dlp_io_ssl(const DLP_IO *io) {
+  return io->ssl;
+}
+
+/* dlp_io_close - shut TLS down (best effort), close, free */
+void dlp_io_close(DLP_IO *io) {
+  sigset_t mask, old;
+
+  if (io == NULL)
+    return;
+  if (io->ssl != NULL) {
+    io_block_sigpipe(&mask, &old);
+    ERR_clear_error();
+    (void)SSL_shutdown(io->ssl); /* non-blocking: one attempt, no wait */
+    io_unblock_sigpipe(&mask, &old);
+    SSL_free(io->ssl);
+  }
+  close(io->fd);
+  free(io);
+}

@@ -1,2 +1,784 @@
-/* dlp_smtp.c - to be written */
-#include "dlp_private.h"
+/*
+ * dlp_smtp.c - the SMTP client state machine that talks to one DLP host.
+ *
+ * Contract: see dlp_smtp.h.  In short, dlp_smtp_open() runs CONNECT ->
+ * GREETING -> EHLO (-> HELO when EHLO gets 5xx) -> [STARTTLS -> TLS ->
+ * TLS_EHLO] -> READY; dlp_smtp_mail/rcpt run one state each and come back
+ * to READY; dlp_smtp_data() runs DATA -> CONTENT -> DOT -> READY; RSET and
+ * QUIT likewise.  Any failure leaves the session in FAILED with the
+ * outcome class, the failure's enhanced status code and a Postfix-style
+ * text (dlp_smtp_failure()).
+ *
+ * One function sends a state's command (smtp_send), one reads its reply
+ * (smtp_read_reply) and one decides the next state from it (smtp_handle);
+ * a state the table does not know is a bug: abort().  Every state has its
+ * own timeout (connect, command or data timeout of the configuration,
+ * within the caller's overall deadline) and its own description for
+ * errors.
+ *
+ * Classification (DESIGN.md section 3, this brief's refinement):
+ *   connect failed                         UNREACHABLE       4.4.1
+ *   timeout after connect, before the dot  SESSION_TIMEOUT   4.4.2
+ *   4xx/hang-up before MAIL                BUSY              4.4.1/4.4.2
+ *   4xx/hang-up from MAIL on, any failure
+ *   at the dot (no reply: sent twice?)     DEFERRED          4.4.1/4.4.2
+ *   5xx at any step                        REJECTED          DLP's own
+ *   required TLS not had                   TLS_FAILED        4.7.4/4.7.5
+ *   unsafe envelope, our own error         INTERNAL          4.3.0
+ * A 4xx/5xx to one RCPT (other than 421) is that recipient's result only.
+ */
+#include "dlp_smtp.h"
+#include "dlp_io.h"
+#include "dlp_tls.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define SMTP_CMD_MAX 1024      /* longest command line we build */
+#define SMTP_ADDR_MAX 512      /* longest address we send */
+#define SMTP_PARAM_MAX 500     /* longest ESMTP parameter we pass on */
+#define SMTP_REPLY_LINES 1000  /* more lines in one reply are malformed */
+#define SMTP_PROGRESS_MS 5000  /* call the progress callback this often */
+#define SMTP_CHUNK 16384       /* content is written in pieces this big */
+#define SMTP_QUIT_MS 1000      /* how long QUIT may take on close */
+
+typedef enum {
+  S_CONNECT,
+  S_GREETING,
+  S_EHLO,
+  S_HELO,
+  S_STARTTLS,
+  S_TLS,
+  S_TLS_EHLO,
+  S_READY,
+  S_MAIL,
+  S_RCPT,
+  S_DATA,
+  S_CONTENT,
+  S_DOT,
+  S_RSET,
+  S_QUIT,
+  S_FAILED,
+  S_CLOSED
+} smtp_state;
+
+enum { T_NONE, T_CONNECT, T_COMMAND, T_DATA };
+
+/* Per-state facts: name, error description, command, timeout, flags. */
+static const struct smtp_state_info {
+  const char *name;
+  const char *desc;  /* "... while DESC" */
+  const char *cmd;   /* "(in reply to CMD command)", NULL: no reply */
+  int timeout;       /* T_* */
+  int sends;         /* has something to send */
+  int in_txn;        /* from MAIL on: failures are DEFERRED, not BUSY */
+} state_info[] = {
+    [S_CONNECT] = {"CONNECT", "connecting", NULL, T_CONNECT, 1, 0},
+    [S_GREETING] = {"GREETING", "receiving the initial server greeting",
+                    "initial greeting", T_COMMAND, 0, 0},
+    [S_EHLO] = {"EHLO", "performing the EHLO handshake", "EHLO", T_COMMAND,
+                1, 0},
+    [S_HELO] = {"HELO", "performing the HELO handshake", "HELO", T_COMMAND,
+                1, 0},
+    [S_STARTTLS] = {"STARTTLS", "sending STARTTLS", "STARTTLS", T_COMMAND, 1,
+                    0},
+    [S_TLS] = {"TLS", "performing the TLS handshake", NULL, T_COMMAND, 1, 0},
+    [S_TLS_EHLO] = {"TLS_EHLO", "performing the EHLO handshake after TLS",
+                    "EHLO", T_COMMAND, 1, 0},
+    [S_READY] = {"READY", "idle", NULL, T_NONE, 0, 0},
+    [S_MAIL] = {"MAIL", "sending MAIL FROM", "MAIL FROM", T_COMMAND, 1, 1},
+    [S_RCPT] = {"RCPT", "sending RCPT TO", "RCPT TO", T_COMMAND, 1, 1},
+    [S_DATA] = {"DATA", "sending DATA command", "DATA", T_COMMAND, 1, 1},
+    [S_CONTENT] = {"CONTENT", "sending message body", NULL, T_DATA, 1, 1},
+    [S_DOT] = {"DOT", "sending end of data -- message may be sent more "
+                      "than once",
+               "end of DATA", T_DATA, 1, 1},
+    [S_RSET] = {"RSET", "sending RSET", "RSET", T_COMMAND, 1, 1},
+    [S_QUIT] = {"QUIT", "sending QUIT", "QUIT", T_COMMAND, 1, 0},
+    [S_FAILED] = {"FAILED", "failed", NULL, T_NONE, 0, 0},
+    [S_CLOSED] = {"CLOSED", "closed", NULL, T_NONE, 0, 0},
+};
+
+struct dlp_smtp {
+  const DLP_CONFIG *cfg;
+  const struct dlp_server *server;
+  DLP_IO *io;
+  smtp_state state;
+  int tls_active;    /* the session runs over TLS */
+  int tls_skip;      /* level may: handshake failed, go on in plaintext */
+  unsigned caps;     /* DLP_SMTP_CAP_* of the current EHLO */
+  unsigned new_caps; /* collected while reading an EHLO reply */
+  int64_t deadline;  /* caller's overall deadline, 0: none */
+  int64_t step_deadline;
+  int64_t last_progress;
+  void (*progress)(void *);
+  void *progress_ctx;
+  char cmd[SMTP_CMD_MAX + 3]; /* the command line of the current state */
+  const DLP_BODY *body;       /* CONTENT: what to send */
+  DLP_REPLY reply;            /* the last reply */
+  DLP_SMTP_FAILURE fail;
+  char label[300];
+  char tls_info[300];
+  char queue_id[64];
+};
+
+/* smtp_abort - an impossible state: a bug, never go on */
+static void smtp_abort(const DLP_SMTP *s, const char *where) {
+  fprintf(stderr, "dlp_smtp: %s: impossible state %d\n", where,
+          (int)s->state);
+  abort();
+}
+
+/* dlp_smtp_create - session object for SERVER, not yet connected */
+DLP_SMTP *dlp_smtp_create(const DLP_CONFIG *cfg,
+                          const struct dlp_server *server) {
+  DLP_SMTP *s = calloc(1, sizeof(*s));
+
+  if (s == NULL)
+    return NULL;
+  s->cfg = cfg;
+  s->server = server;
+  s->state = S_CONNECT;
+  snprintf(s->label, sizeof(s->label), "%s[?]:%u", server->host,
+           server->port);
+  return s;
+}
+
+/* dlp_smtp_set_progress - callback while waiting on the DLP */
+void dlp_smtp_set_progress(DLP_SMTP *s, void (*fn)(void *), void *ctx) {
+  s->progress = fn;
+  s->progress_ctx = ctx;
+}
+
+/* smtp_progress - call the progress callback if it is due */
+static void smtp_progress(DLP_SMTP *s) {
+  int64_t now = dlp_now_ms();
+
+  if (s->progress != NULL && now - s->last_progress >= SMTP_PROGRESS_MS) {
+    s->last_progress = now;
+    s->progress(s->progress_ctx);
+  }
+}
+
+/* smtp_tls_required - the server's level demands TLS */
+static int smtp_tls_required(const DLP_SMTP *s) {
+  return s->server->tls_level >= DLP_TLS_ENCRYPT;
+}
+
+/* smtp_set_deadline - deadline of the current state's step */
+static void smtp_set_deadline(DLP_SMTP *s) {
+  int secs;
+
+  switch (state_info[s->state].timeout) {
+  case T_CONNECT:
+    secs = s->cfg->connect_timeout;
+    break;
+  case T_DATA:
+    secs = s->cfg->data_timeout;
+    break;
+  default:
+    secs = s->cfg->command_timeout;
+    break;
+  }
+  s->step_deadline = dlp_now_ms() + (int64_t)secs * 1000;
+  if (s->deadline != 0 && s->deadline < s->step_deadline)
+    s->step_deadline = s->deadline;
+}
+
+/* smtp_fail - end the session: outcome, failure class, text */
+static void smtp_fail(DLP_SMTP *s, dlp_outcome outcome, const char *dsn,
+                      const char *fmt, ...) {
+  va_list ap;
+
+  s->fail.outcome = outcome;
+  snprintf(s->fail.dsn, sizeof(s->fail.dsn), "%s", dsn);
+  va_start(ap, fmt);
+  vsnprintf(s->fail.text, sizeof(s->fail.text), fmt, ap);
+  va_end(ap);
+  s->state = S_FAILED;
+}
+
+/* smtp_io_fail - classify a failed read or write in the current state */
+static void smtp_io_fail(DLP_SMTP *s, dlp_io_status st) {
+  const struct smtp_state_info *si = &state_info[s->state];
+  int tls_step = s->state == S_STARTTLS || s->state == S_TLS;
+  const char *what;
+  dlp_outcome outcome;
+
+  if (st == DLP_IO_TIMEOUT)
+    what = "conversation timed out";
+  else if (st == DLP_IO_TOOLONG)
+    what = "reply line too long";
+  else
+    what = "lost connection";
+  if (tls_step && smtp_tls_required(s))
+    outcome = DLP_OUTCOME_TLS_FAILED;
+  else if (s->state == S_DOT)
+    outcome = DLP_OUTCOME_DEFERRED; /* the DLP may hold the message */
+  else if (st == DLP_IO_TIMEOUT)
+    outcome = DLP_OUTCOME_SESSION_TIMEOUT;
+  else
+    outcome = si->in_txn ? DLP_OUTCOME_DEFERRED : DLP_OUTCOME_BUSY;
+  smtp_fail(s, outcome,
+            outcome == DLP_OUTCOME_TLS_FAILED ? "4.7.5"
+            : st == DLP_IO_TOOLONG            ? "4.5.0"
+                                              : "4.4.2",
+            "DLP %s: %s while %s", s->label, what, si->desc);
+}
+
+/* smtp_reply_fail - the DLP answered what this state cannot go on with */
+static void smtp_reply_fail(DLP_SMTP *s) {
+  const struct smtp_state_info *si = &state_info[s->state];
+  const DLP_REPLY *r = &s->reply;
+  dlp_outcome outcome;
+
+  if (r->code >= 500)
+    outcome = DLP_OUTCOME_REJECTED;
+  else if ((s->state == S_STARTTLS || s->state == S_TLS_EHLO) &&
+           smtp_tls_required(s))
+    outcome = DLP_OUTCOME_TLS_FAILED;
+  else
+    outcome = si->in_txn ? DLP_OUTCOME_DEFERRED : DLP_OUTCOME_BUSY;
+  if (s->state == S_STARTTLS && smtp_tls_required(s))
+    outcome = DLP_OUTCOME_TLS_FAILED;
+  s->fail.replied = 1;
+  s->fail.reply = *r;
+  smtp_fail(s, outcome,
+            outcome == DLP_OUTCOME_REJECTED     ? r->dsn
+            : outcome == DLP_OUTCOME_TLS_FAILED ? "4.7.5"
+                                                : "4.4.1",
+            "DLP %s said: %d %s %s (in reply to %s command)", s->label,
+            r->code, r->dsn, r->text, si->cmd);
+}
+
+/* smtp_ehlo_line - note the capability named on one EHLO reply line */
+static void smtp_ehlo_line(DLP_SMTP *s, const char *line, size_t len) {
+  static const struct {
+    const char *word;
+    unsigned bit;
+  } caps[] = {{"PIPELINING", DLP_SMTP_CAP_PIPELINING},
+              {"8BITMIME", DLP_SMTP_CAP_8BITMIME},
+              {"SMTPUTF8", DLP_SMTP_CAP_SMTPUTF8},
+              {"DSN", DLP_SMTP_CAP_DSN},
+              {"SIZE", DLP_SMTP_CAP_SIZE},
+              {"STARTTLS", DLP_SMTP_CAP_STARTTLS}};
+  size_t i, n;
+
+  if (len < 5 || line[0] != '2')
+    return;
+  line += 4, len -= 4;
+  for (n = 0; n < len && line[n] != ' ' && line[n] != '='; n++)
+    ;
+  for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+    if (strlen(caps[i].word) == n && strncasecmp(line, caps[i].word, n) == 0)
+      s->new_caps |= caps[i].bit;
+}
+
+/* smtp_wait_line - read one reply line, calling progress while waiting */
+static dlp_io_status smtp_wait_line(DLP_SMTP *s, char *buf, size_t cap,
+                                    size_t *len) {
+  dlp_io_status st;
+  int64_t until;
+
+  for (;;) {
+    until = s->step_deadline;
+    if (s->progress != NULL && until > dlp_now_ms() + SMTP_PROGRESS_MS)
+      until = dlp_now_ms() + SMTP_PROGRESS_MS;
+    st = dlp_io_read_line(s->io, buf, cap, len, until);
+    if (st != DLP_IO_TIMEOUT || dlp_now_ms() >= s->step_deadline)
+      return st;
+    smtp_progress(s);
+  }
+}
+
+/* smtp_read_reply - read one whole reply of the current state; 0 or -1 */
+static int smtp_read_reply(DLP_SMTP *s) {
+  char line[DLP_REPLY_LINE_MAX + 1];
+  dlp_reply_status rs = DLP_REPLY_MORE;
+  dlp_io_status st;
+  size_t len;
+  int n;
+
+  dlp_reply_init(&s->reply);
+  s->new_caps = 0;
+  for (n = 0; rs == DLP_REPLY_MORE; n++) {
+    st = smtp_wait_line(s, line, sizeof(line), &len);
+    if (st != DLP_IO_OK) {
+      smtp_io_fail(s, st);
+      return -1;
+    }
+    if (n >= SMTP_REPLY_LINES ||
+        (rs = dlp_reply_line(&s->reply, line, len)) == DLP_REPLY_MALFORMED) {
+      smtp_fail(s, state_info[s->state].in_txn ? DLP_OUTCOME_DEFERRED
+                                               : DLP_OUTCOME_BUSY,
+                "4.5.0", "DLP %s: malformed reply while %s", s->label,
+                state_info[s->state].desc);
+      return -1;
+    }
+    if (n > 0 && (s->state == S_EHLO || s->state == S_TLS_EHLO))
+      smtp_ehlo_line(s, line, len);
+  }
+  return 0;
+}
+
+/* smtp_write - write LEN bytes of the current state; 0 or -1 */
+static int smtp_write(DLP_SMTP *s, const void *buf, size_t len) {
+  dlp_io_status st = dlp_io_write(s->io, buf, len, s->step_deadline);
+
+  if (st != DLP_IO_OK) {
+    smtp_io_fail(s, st);
+    return -1;
+  }
+  return 0;
+}
+
+/* smtp_send_content - the stored message, already dot-stuffed; 0 or -1 */
+static int smtp_send_content(DLP_SMTP *s) {
+  char buf[SMTP_CHUNK], last[2] = {'\r', '\n'};
+  off_t off = 0;
+  ssize_t n;
+
+  while ((n = dlp_body_read(s->body, off, buf, sizeof(buf))) > 0) {
+    smtp_progress(s);
+    smtp_set_deadline(s); /* data_timeout per piece, as Postfix does */
+    if (smtp_write(s, buf, (size_t)n) < 0)
+      return -1;
+    off += n;
+    if (n >= 2)
+      memcpy(last, buf + n - 2, 2);
+    else
+      last[0] = last[1], last[1] = buf[0];
+  }
+  if (n < 0) {
+    smtp_fail(s, DLP_OUTCOME_DEFERRED, "4.3.0",
+              "DLP %s: cannot read the stored message while %s", s->label,
+              state_info[S_CONTENT].desc);
+    return -1;
+  }
+  /* the store ends in CRLF; never let a missing one glue the dot on */
+  if (off > 0 && (last[0] != '\r' || last[1] != '\n'))
+    return smtp_write(s, "\r\n", 2);
+  return 0;
+}
+
+/* smtp_handshake - TLS state: the handshake, or plaintext for "may" */
+static int smtp_handshake(DLP_SMTP *s) {
+  char dsn[16] = "4.7.5", err[256] = "no TLS context";
+  int rc = -1;
+
+  if (s->cfg->tls_ctx != NULL)
+    rc = dlp_tls_handshake(s->cfg->tls_ctx, s->io, s->server,
+                           s->server->tls_level, s->step_deadline,
+                           s->tls_info, sizeof(s->tls_info), dsn, err,
+                           sizeof(err));
+  if (rc == 0) {
+    s->tls_active = 1;
+    s->caps = 0; /* forget everything learnt in plaintext */
+    s->state = S_TLS_EHLO;
+    return 0;
+  }
+  if (!smtp_tls_required(s)) {
+    /* level may: reconnect and go on in plaintext */
+    dlp_io_close(s->io);
+    s->io = NULL;
+    s->tls_skip = 1;
+    s->tls_info[0] = 0;
+    s->state = S_CONNECT;
+    return 0;
+  }
+  smtp_fail(s, DLP_OUTCOME_TLS_FAILED, dsn,
+            "DLP %s: TLS is required, but the handshake failed: %s",
+            s->label, err);
+  return -1;
+}
+
+/* smtp_connect - CONNECT state; 0 or -1 */
+static int smtp_connect(DLP_SMTP *s) {
+  char err[256];
+  int64_t all = s->deadline != 0 ? s->deadline : INT64_MAX / 2;
+
+  s->io = dlp_io_connect(s->server->host, s->server->port,
+                         s->cfg->connect_timeout * 1000, all, s->label,
+                         sizeof(s->label), err, sizeof(err));
+  if (s->io == NULL) {
+    smtp_fail(s, DLP_OUTCOME_UNREACHABLE, "4.4.1", "DLP connect to %s: %s",
+              s->label, err);
+    return -1;
+  }
+  s->state = S_GREETING;
+  return 0;
+}
+
+/* smtp_send - send the current state's command (or act); 0 or -1 */
+static int smtp_send(DLP_SMTP *s) {
+  const char *helo = s->cfg->helo_name;
+
+  smtp_set_deadline(s);
+  switch (s->state) {
+  case S_CONNECT:
+    return smtp_connect(s);
+  case S_GREETING:
+    return 0;
+  case S_EHLO:
+  case S_TLS_EHLO:
+    snprintf(s->cmd, sizeof(s->cmd), "EHLO %s\r\n", helo);
+    break;
+  case S_HELO:
+    snprintf(s->cmd, sizeof(s->cmd), "HELO %s\r\n", helo);
+    break;
+  case S_STARTTLS:
+    snprintf(s->cmd, sizeof(s->cmd), "STARTTLS\r\n");
+    break;
+  case S_TLS:
+    return smtp_handshake(s);
+  case S_MAIL:
+  case S_RCPT:
+    break; /* built by the caller */
+  case S_DATA:
+    snprintf(s->cmd, sizeof(s->cmd), "DATA\r\n");
+    break;
+  case S_CONTENT:
+    if (smtp_send_content(s) < 0)
+      return -1;
+    s->state = S_DOT;
+    return 0;
+  case S_DOT:
+    snprintf(s->cmd, sizeof(s->cmd), ".\r\n");
+    break;
+  case S_RSET:
+    snprintf(s->cmd, sizeof(s->cmd), "RSET\r\n");
+    break;
+  case S_QUIT:
+    snprintf(s->cmd, sizeof(s->cmd), "QUIT\r\n");
+    break;
+  default:
+    smtp_abort(s, "smtp_send");
+  }
+  return smtp_write(s, s->cmd, strlen(s->cmd));
+}
+
+/* smtp_after_ehlo - EHLO/HELO done: STARTTLS next, or ready */
+static void smtp_after_ehlo(DLP_SMTP *s) {
+  int level = s->server->tls_level;
+
+  s->caps = s->new_caps;
+  if (s->tls_active || level == DLP_TLS_NONE || s->tls_skip) {
+    s->state = S_READY;
+  } else if (s->caps & DLP_SMTP_CAP_STARTTLS) {
+    s->state = S_STARTTLS;
+  } else if (level == DLP_TLS_MAY) {
+    s->state = S_READY;
+  } else {
+    smtp_fail(s, DLP_OUTCOME_TLS_FAILED, "4.7.4",
+              "DLP %s: TLS is required, but was not offered by the host",
+              s->label);
+  }
+}
+
+/* smtp_queue_id - the DLP's queue id: after "queued as ", else last word */
+static void smtp_queue_id(DLP_SMTP *s) {
+  const char *t = s->reply.text, *p, *w;
+  size_t n;
+
+  if ((p = strstr(t, "queued as ")) != NULL) {
+    w = p + 10;
+  } else {
+    for (w = p = t; *p; p++)
+      if (*p == ' ' && p[1] != ' ' && p[1] != 0)
+        w = p + 1;
+  }
+  for (n = 0; w[n] && w[n] != ' ' && w[n] != ')' && w[n] != ';' &&
+              n < sizeof(s->queue_id) - 1;
+       n++)
+    ;
+  memcpy(s->queue_id, w, n);
+  s->queue_id[n] = 0;
+}
+
+/* smtp_handle - the current state's reply decides the next state */
+static void smtp_handle(DLP_SMTP *s) {
+  int c = s->reply.code / 100;
+
+  switch (s->state) {
+  case S_GREETING:
+    if (c == 2)
+      s->state = S_EHLO;
+    else
+      smtp_reply_fail(s);
+    break;
+  case S_EHLO:
+    if (c == 2)
+      smtp_after_ehlo(s);
+    else if (c == 5)
+      s->state = S_HELO;
+    else
+      smtp_reply_fail(s);
+    break;
+  case S_HELO:
+    s->new_caps = 0;
+    if (c == 2)
+      smtp_after_ehlo(s);
+    else
+      smtp_reply_fail(s);
+    break;
+  case S_STARTTLS:
+    if (c == 2 && dlp_io_pending(s->io) > 0)
+      /* CVE-2011-0411: bytes after "220" are never parsed */
+      smtp_fail(s, DLP_OUTCOME_TLS_FAILED, "4.7.5",
+                "DLP %s: unexpected data after the reply to STARTTLS",
+                s->label);
+    else if (c == 2)
+      s->state = S_TLS;
+    else if (!smtp_tls_required(s))
+      s->state = S_READY; /* level may: go on in plaintext */
+    else
+      smtp_reply_fail(s);
+    break;
+  case S_TLS_EHLO:
+    if (c == 2)
+      smtp_after_ehlo(s);
+    else
+      smtp_reply_fail(s);
+    break;
+  case S_MAIL:
+  case S_RSET:
+    if (c == 2)
+      s->state = S_READY;
+    else
+      smtp_reply_fail(s);
+    break;
+  case S_RCPT:
+    if (c == 2 || (c >= 4 && s->reply.code != 421))
+      s->state = S_READY; /* a refusal is this recipient's result */
+    else
+      smtp_reply_fail(s);
+    break;
+  case S_DATA:
+    if (c == 3)
+      s->state = S_CONTENT;
+    else
+      smtp_reply_fail(s);
+    break;
+  case S_DOT:
+    if (c == 2) {
+      smtp_queue_id(s);
+      s->state = S_READY;
+    } else {
+      smtp_reply_fail(s);
+    }
+    break;
+  case S_QUIT:
+    s->state = S_CLOSED;
+    break;
+  default:
+    smtp_abort(s, "smtp_handle");
+  }
+}
+
+/* smtp_step - one state: send its command, read and handle its reply */
+static int smtp_step(DLP_SMTP *s) {
+  smtp_state before = s->state;
+
+  if (state_info[before].sends && smtp_send(s) < 0)
+    return -1;
+  if (state_info[before].cmd == NULL || s->state != before)
+    return 0; /* no reply to wait for (CONNECT, TLS, CONTENT) */
+  if (before == S_GREETING)
+    smtp_set_deadline(s);
+  if (smtp_read_reply(s) < 0)
+    return -1;
+  smtp_handle(s);
+  return s->state == S_FAILED ? -1 : 0;
+}
+
+/* smtp_run - step until the session is READY (0) or FAILED (-1) */
+static int smtp_run(DLP_SMTP *s) {
+  while (s->state != S_READY) {
+    if (s->state == S_FAILED || s->state == S_CLOSED ||
+        smtp_step(s) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* dlp_smtp_open - connect and greet, with STARTTLS as configured */
+int dlp_smtp_open(DLP_SMTP *s, int64_t deadline_ms) {
+  if (s->state != S_CONNECT)
+    smtp_abort(s, "dlp_smtp_open");
+  s->deadline = deadline_ms;
+  s->last_progress = dlp_now_ms();
+  return smtp_run(s);
+}
+
+/* smtp_addr_ok - ADDR is safe inside <...>: no controls, no brackets */
+static int smtp_addr_ok(const char *addr) {
+  const unsigned char *p;
+
+  if (strlen(addr) > SMTP_ADDR_MAX)
+    return 0;
+  for (p = (const unsigned char *)addr; *p; p++)
+    if (*p < 0x20 || *p == 0x7f || *p == '<' || *p == '>')
+      return 0;
+  return 1;
+}
+
+/* smtp_param_ok - ESMTP parameter P is safe and the server supports it */
+static int smtp_param_ok(const DLP_SMTP *s, const char *p, int rcpt) {
+  static const struct {
+    const char *kw;
+    unsigned cap;
+    int rcpt;
+  } known[] = {{"BODY", DLP_SMTP_CAP_8BITMIME, 0},
+               {"SMTPUTF8", DLP_SMTP_CAP_SMTPUTF8, 0},
+               {"RET", DLP_SMTP_CAP_DSN, 0},
+               {"ENVID", DLP_SMTP_CAP_DSN, 0},
+               {"NOTIFY", DLP_SMTP_CAP_DSN, 1},
+               {"ORCPT", DLP_SMTP_CAP_DSN, 1}};
+  const unsigned char *c;
+  size_t i, kwlen = strcspn(p, "=");
+
+  if (strlen(p) > SMTP_PARAM_MAX || kwlen == 0)
+    return 0;
+  for (c = (const unsigned char *)p; *c; c++)
+    if (*c <= 0x20 || *c >= 0x7f || *c == '<' || *c == '>')
+      return 0;
+  if (strncasecmp(p, "BODY=", 5) == 0 && strcasecmp(p + 5, "8BITMIME") &&
+      strcasecmp(p + 5, "7BIT"))
+    return 0; /* BINARYMIME would need CHUNKING */
+  for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+    if (strlen(known[i].kw) == kwlen &&
+        strncasecmp(p, known[i].kw, kwlen) == 0)
+      return known[i].rcpt == rcpt && (s->caps & known[i].cap) != 0;
+  return 0;
+}
+
+/* smtp_build - "VERB:<ADDR>" plus the allowed ARGS into s->cmd; 0 or -1 */
+static int smtp_build(DLP_SMTP *s, const char *verb, const char *addr,
+                      const char *const *args, int rcpt) {
+  size_t len, alen;
+
+  if (!smtp_addr_ok(addr))
+    return -1;
+  len = (size_t)snprintf(s->cmd, SMTP_CMD_MAX, "%s:<%s>", verb, addr);
+  for (; args != NULL && *args != NULL; args++) {
+    alen = strlen(*args);
+    if (!smtp_param_ok(s, *args, rcpt) || len + 1 + alen >= SMTP_CMD_MAX)
+      continue; /* dropped: never put on the wire */
+    s->cmd[len++] = ' ';
+    memcpy(s->cmd + len, *args, alen + 1);
+    len += alen;
+  }
+  memcpy(s->cmd + len, "\r\n", 3);
+  return 0;
+}
+
+/* smtp_ready - the session must be READY for a new command */
+static void smtp_ready(const DLP_SMTP *s, const char *where) {
+  if (s->state != S_READY)
+    smtp_abort(s, where);
+}
+
+/* dlp_smtp_mail - MAIL FROM with the supported, safe parameters */
+int dlp_smtp_mail(DLP_SMTP *s, const char *sender, const char *const *args,
+                  int64_t deadline_ms) {
+  smtp_ready(s, "dlp_smtp_mail");
+  s->deadline = deadline_ms;
+  s->queue_id[0] = 0;
+  if (smtp_build(s, "MAIL FROM", sender, args, 0) < 0) {
+    smtp_fail(s, DLP_OUTCOME_INTERNAL, "4.3.0",
+              "DLP %s: envelope sender not safe to send, refused", s->label);
+    return -1;
+  }
+  s->state = S_MAIL;
+  return smtp_step(s);
+}
+
+/* dlp_smtp_rcpt - RCPT TO; a refusal is this recipient's only */
+dlp_smtp_rcpt_status dlp_smtp_rcpt(DLP_SMTP *s, const char *rcpt,
+                                   const char *const *args,
+                                   int64_t deadline_ms, DLP_REPLY *reply) {
+  smtp_ready(s, "dlp_smtp_rcpt");
+  s->deadline = deadline_ms;
+  if (smtp_build(s, "RCPT TO", rcpt, args, 1) < 0) {
+    reply->code = 451;
+    snprintf(reply->dsn, sizeof(reply->dsn), "4.3.0");
+    snprintf(reply->text, sizeof(reply->text),
+             "recipient address not safe to send to DLP");
+    return DLP_SMTP_RCPT_REFUSED;
+  }
+  s->state = S_RCPT;
+  if (smtp_step(s) < 0)
+    return DLP_SMTP_RCPT_FAILED;
+  if (s->reply.code >= 400) {
+    *reply = s->reply;
+    return DLP_SMTP_RCPT_REFUSED;
+  }
+  return DLP_SMTP_RCPT_OK;
+}
+
+/* dlp_smtp_data - DATA, content, final dot */
+int dlp_smtp_data(DLP_SMTP *s, const DLP_BODY *body) {
+  smtp_ready(s, "dlp_smtp_data");
+  s->deadline = 0;
+  s->body = body;
+  s->last_progress = dlp_now_ms();
+  s->state = S_DATA;
+  while (s->state != S_READY)
+    if (smtp_step(s) < 0)
+      return -1;
+  return 0;
+}
+
+/* dlp_smtp_rset - RSET between messages */
+int dlp_smtp_rset(DLP_SMTP *s, int64_t deadline_ms) {
+  smtp_ready(s, "dlp_smtp_rset");
+  s->deadline = deadline_ms;
+  s->state = S_RSET;
+  return smtp_step(s);
+}
+
+/* dlp_smtp_free - QUIT when usable, close, free */
+void dlp_smtp_free(DLP_SMTP *s) {
+  if (s == NULL)
+    return;
+  if (s->state == S_READY) {
+    s->deadline = dlp_now_ms() + SMTP_QUIT_MS;
+    s->state = S_QUIT;
+    (void)smtp_step(s);
+  }
+  dlp_io_close(s->io);
+  free(s);
+}
+
+/* dlp_smtp_failure - why the last step failed */
+const DLP_SMTP_FAILURE *dlp_smtp_failure(const DLP_SMTP *s) {
+  return &s->fail;
+}
+
+/* dlp_smtp_label - "host[addr]:port" */
+const char *dlp_smtp_label(const DLP_SMTP *s) {
+  return s->label;
+}
+
+/* dlp_smtp_queue_id - the DLP's queue id, or "" */
+const char *dlp_smtp_queue_id(const DLP_SMTP *s) {
+  return s->queue_id;
+}
+
+/* dlp_smtp_caps - capabilities of the current EHLO */
+unsigned dlp_smtp_caps(const DLP_SMTP *s) {
+  return s->caps;
+}
+
+/* dlp_smtp_tls_info - TLS summary, "" in plaintext */
+const char *dlp_smtp_tls_info(const DLP_SMTP *s) {
+  return s->tls_info;
+}
+
+/* dlp_smtp_state_name - name of the current state */
+const char *dlp_smtp_state_name(const DLP_SMTP *s) {
+  return state_info[s->state].name;
+}

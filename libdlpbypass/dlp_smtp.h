@@ -1,0 +1,118 @@
+/*
+ * dlp_smtp.h - SMTP(+STARTTLS) client session to one DLP host.
+ *
+ * A DLP_SMTP is one connection to one configured server, driven by an
+ * explicit state machine (dlp_smtp.c).  The caller (dlp_txn.c) opens it,
+ * runs MAIL, RCPT..., DATA+content+dot on it, and either closes it or
+ * (later) resets it with RSET and hands it to the pool for the next
+ * message.  Every step is bounded by its own timeout from the
+ * configuration and by the caller's overall deadline.
+ *
+ * When a step fails the session is dead: dlp_smtp_failure() tells the
+ * outcome class (DESIGN.md section 3), the enhanced status code of the
+ * failure class, the DLP's reply if there was one, and a Postfix-style
+ * text ("DLP h[a]:p said: 452 4.3.1 busy (in reply to RCPT TO command)").
+ *
+ * Ownership: the session borrows CFG and SERVER (they must outlive it;
+ * dlp_txn holds a reference on the configuration) and owns its DLP_IO.
+ * Strings returned by accessors are borrowed from the session.
+ */
+#ifndef DLP_SMTP_H
+#define DLP_SMTP_H
+
+#include "dlp_private.h"
+
+typedef struct dlp_smtp DLP_SMTP;
+
+/* Capabilities from the EHLO reply (forgotten after STARTTLS). */
+#define DLP_SMTP_CAP_PIPELINING 0x01
+#define DLP_SMTP_CAP_8BITMIME 0x02
+#define DLP_SMTP_CAP_SMTPUTF8 0x04
+#define DLP_SMTP_CAP_DSN 0x08
+#define DLP_SMTP_CAP_SIZE 0x10
+#define DLP_SMTP_CAP_STARTTLS 0x20
+
+/* Why a session step failed. */
+typedef struct dlp_smtp_failure {
+  dlp_outcome outcome; /* UNREACHABLE, SESSION_TIMEOUT, BUSY, ... */
+  char dsn[16];        /* class of the failure: 4.4.1, 4.4.2, 4.7.5 ... */
+  int replied;         /* the DLP answered: REPLY is its sanitised reply */
+  DLP_REPLY reply;
+  char text[DLP_REPLY_TEXT_MAX + 1]; /* "DLP h[a]:p said: ..." */
+} DLP_SMTP_FAILURE;
+
+/* What became of one RCPT command. */
+typedef enum {
+  DLP_SMTP_RCPT_OK = 0,      /* 2xx */
+  DLP_SMTP_RCPT_REFUSED = 1, /* 4xx/5xx for this recipient only */
+  DLP_SMTP_RCPT_FAILED = -1  /* the session failed: see dlp_smtp_failure */
+} dlp_smtp_rcpt_status;
+
+/* dlp_smtp_create - session object for SERVER, not yet connected */
+DLP_SMTP *dlp_smtp_create(const DLP_CONFIG *cfg,
+                          const struct dlp_server *server);
+
+/*
+ * dlp_smtp_set_progress - FN(CTX) is called at least every 5 s while the
+ * session waits on the DLP (NULL: never).
+ */
+void dlp_smtp_set_progress(DLP_SMTP *s, void (*fn)(void *), void *ctx);
+
+/*
+ * dlp_smtp_open - connect, greeting, EHLO (HELO), STARTTLS + handshake +
+ * EHLO as the server's TLS level says, all before DEADLINE_MS (0: no
+ * overall deadline, only the per-step timeouts).  0 when the session is
+ * ready for MAIL, -1 on failure.
+ */
+int dlp_smtp_open(DLP_SMTP *s, int64_t deadline_ms);
+
+/*
+ * dlp_smtp_mail - MAIL FROM:<SENDER> with those of ARGS (NULL-ended, may
+ * be NULL) that the server advertised support for; unsafe parameters are
+ * dropped.  An unsafe SENDER fails the session as INTERNAL (4.3.0) before
+ * anything is sent.  0 or -1.
+ */
+int dlp_smtp_mail(DLP_SMTP *s, const char *sender, const char *const *args,
+                  int64_t deadline_ms);
+
+/*
+ * dlp_smtp_rcpt - RCPT TO:<RCPT>.  DLP_SMTP_RCPT_REFUSED with the DLP's
+ * reply in *REPLY (a made-up 451 4.3.0 when RCPT is unsafe to send).
+ */
+dlp_smtp_rcpt_status dlp_smtp_rcpt(DLP_SMTP *s, const char *rcpt,
+                                   const char *const *args,
+                                   int64_t deadline_ms, DLP_REPLY *reply);
+
+/*
+ * dlp_smtp_data - DATA, the content of BODY, the final dot, each step
+ * with its own timeout (no overall deadline: the progress callback keeps
+ * the caller's peer waiting).  0 when the DLP said 2xx to the dot (its
+ * queue id in dlp_smtp_queue_id()), -1 on failure.
+ */
+int dlp_smtp_data(DLP_SMTP *s, const DLP_BODY *body);
+
+/* dlp_smtp_rset - RSET, to reuse the session for another message; 0/-1 */
+int dlp_smtp_rset(DLP_SMTP *s, int64_t deadline_ms);
+
+/* dlp_smtp_free - QUIT (when the session is usable, briefly), close, free */
+void dlp_smtp_free(DLP_SMTP *s);
+
+/* dlp_smtp_failure - why the last step failed (borrowed) */
+const DLP_SMTP_FAILURE *dlp_smtp_failure(const DLP_SMTP *s);
+
+/* dlp_smtp_label - "host[addr]:port" (the configured label before connect) */
+const char *dlp_smtp_label(const DLP_SMTP *s);
+
+/* dlp_smtp_queue_id - the DLP's queue id from its 250 to the dot, or "" */
+const char *dlp_smtp_queue_id(const DLP_SMTP *s);
+
+/* dlp_smtp_caps - DLP_SMTP_CAP_* bits of the current EHLO reply */
+unsigned dlp_smtp_caps(const DLP_SMTP *s);
+
+/* dlp_smtp_tls_info - TLS summary ("" in plaintext) */
+const char *dlp_smtp_tls_info(const DLP_SMTP *s);
+
+/* dlp_smtp_state_name - name of the session's current state */
+const char *dlp_smtp_state_name(const DLP_SMTP *s);
+
+#endif /* DLP_SMTP_H */

@@ -1,2 +1,462 @@
-/* dlp_txn.c - to be written */
-#include "dlp_private.h"
+/*
+ * dlp_txn.c - one message handed to the DLP pool (the dlp_txn_* API).
+ *
+ * Contract (see dlpbypass.h):
+ *   dlp_txn_mail()  tries the configured servers in order: open a session
+ *                   (connect, greeting, EHLO, STARTTLS) and send MAIL, all
+ *                   within dlp.session_deadline.  After every failed
+ *                   attempt dlp_verdict_decide() over the outcomes so far
+ *                   says "try the next host" or gives the final verdict.
+ *   dlp_txn_rcpt()  RCPT on the open session.  A 4xx/5xx for this
+ *                   recipient is returned for it alone; a session failure
+ *                   fails over like dlp_txn_mail() and replays MAIL and
+ *                   the earlier RCPTs on the next host.
+ *   dlp_txn_eom()   DATA, content, final dot (no overall deadline: the
+ *                   progress callback runs every <= 5 s instead).  A
+ *                   failure the verdict table allows to fail over (a
+ *                   session timeout, a busy host) reconnects to the next
+ *                   host and replays MAIL and every RCPT; a recipient
+ *                   whose result differs on replay makes it TEMPFAIL.
+ *   dlp_txn_result() the decision: verdict, reason word, the hosts tried
+ *                   ("h[a]:p/outcome,..."), the reply for the client and
+ *                   the DLP's queue id.
+ * Once a final verdict is known no further DLP talk happens: a BYPASS
+ * decided at MAIL gives ACCEPTED recipients and BYPASS at end of message.
+ * Bypass only ever comes from the verdict engine over connection
+ * outcomes, never from anything in the message.
+ */
+#include "dlp_smtp.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One recipient and what the DLP said to it. */
+struct txn_rcpt {
+  char *addr;
+  char **args;            /* NULL-ended copy, may be NULL */
+  dlp_rcpt_status status; /* at the DLP */
+  DLP_REPLY reply;        /* the DLP's refusal */
+};
+
+struct dlp_txn {
+  DLP_CONFIG *cfg; /* our reference */
+  DLP_POOL *pool;  /* borrowed */
+  void (*progress)(void *);
+  void *progress_ctx;
+  DLP_BODY *body;
+  DLP_SMTP *smtp;         /* the open session, or NULL */
+  size_t next_host;       /* index of the next server to try */
+  dlp_outcome *outcomes;  /* one per attempt */
+  size_t ntried;
+  char *sender;
+  char **sender_args;
+  struct txn_rcpt *rcpts;
+  size_t nrcpts;
+  int final; /* result.verdict is final */
+  DLP_RESULT result;
+};
+
+/* txn_strv_free - release a vector from txn_strv_dup */
+static void txn_strv_free(char **v) {
+  size_t i;
+
+  for (i = 0; v != NULL && v[i] != NULL; i++)
+    free(v[i]);
+  free(v);
+}
+
+/* txn_strv_dup - copy of a NULL-ended string vector (NULL stays NULL) */
+static char **txn_strv_dup(const char *const *v) {
+  size_t n = 0, i;
+  char **copy;
+
+  if (v == NULL)
+    return NULL;
+  while (v[n] != NULL)
+    n++;
+  if ((copy = calloc(n + 1, sizeof(*copy))) == NULL)
+    return NULL;
+  for (i = 0; i < n; i++)
+    if ((copy[i] = strdup(v[i])) == NULL) {
+      txn_strv_free(copy);
+      return NULL;
+    }
+  return copy;
+}
+
+/* dlp_txn_create - start a message */
+DLP_TXN *dlp_txn_create(DLP_CONFIG *cfg, DLP_POOL *pool) {
+  DLP_TXN *txn = calloc(1, sizeof(*txn));
+
+  if (txn == NULL)
+    return NULL;
+  txn->outcomes = calloc(cfg->nservers + 1, sizeof(*txn->outcomes));
+  txn->body = dlp_body_create(cfg->spill_size, cfg->tmpdir);
+  if (txn->outcomes == NULL || txn->body == NULL) {
+    free(txn->outcomes);
+    dlp_body_free(txn->body);
+    free(txn);
+    return NULL;
+  }
+  txn->cfg = dlp_config_ref(cfg);
+  txn->pool = pool;
+  txn->result.verdict = DLP_VERDICT_PENDING;
+  return txn;
+}
+
+/* dlp_txn_set_progress - callback while eom waits on the DLP */
+void dlp_txn_set_progress(DLP_TXN *txn, void (*fn)(void *), void *ctx) {
+  txn->progress = fn;
+  txn->progress_ctx = ctx;
+  if (txn->smtp != NULL)
+    dlp_smtp_set_progress(txn->smtp, fn, ctx);
+}
+
+/* txn_note_host - append "label/outcome" to result.dlp */
+static void txn_note_host(DLP_TXN *txn, const char *label,
+                          dlp_outcome outcome) {
+  char *d = txn->result.dlp;
+  size_t used = strlen(d);
+
+  snprintf(d + used, sizeof(txn->result.dlp) - used, "%s%s/%s",
+           used ? "," : "", label, dlp_outcome_name(outcome));
+}
+
+/* txn_reply - fill the client reply */
+static void txn_reply(DLP_TXN *txn, int code, const char *dsn,
+                      const char *text) {
+  DLP_REPLY *r = &txn->result.reply;
+
+  r->code = code;
+  snprintf(r->dsn, sizeof(r->dsn), "%s", dsn);
+  snprintf(r->text, sizeof(r->text), "%s", text);
+}
+
+/* txn_reason - the reason word for verdict V after failure F */
+static const char *txn_reason(const DLP_TXN *txn, dlp_verdict v,
+                              dlp_outcome last) {
+  size_t i;
+
+  switch (v) {
+  case DLP_VERDICT_DELIVERED:
+    return "accepted";
+  case DLP_VERDICT_REJECT:
+    return "rejected";
+  case DLP_VERDICT_BYPASS:
+    for (i = 0; i < txn->ntried; i++)
+      if (txn->outcomes[i] == DLP_OUTCOME_SESSION_TIMEOUT)
+        return "session_timeout";
+    return "unreachable";
+  default:
+    if (txn->ntried > 0 &&
+        dlp_verdict_decide(txn->outcomes, txn->ntried, txn->cfg->nservers,
+                           1) == DLP_VERDICT_BYPASS)
+      return "disabled"; /* would have been a bypass */
+    return last == DLP_OUTCOME_NONE ? "internal" : dlp_outcome_name(last);
+  }
+}
+
+/*
+ * txn_final - record final verdict V; F is the failure that led to it
+ * (NULL for DELIVERED or an internal error with TEXT).
+ */
+static dlp_verdict txn_final(DLP_TXN *txn, dlp_verdict v,
+                             const DLP_SMTP_FAILURE *f, const char *text) {
+  dlp_outcome last = f != NULL ? f->outcome : DLP_OUTCOME_NONE;
+  char dsn[16];
+
+  if (v == DLP_VERDICT_PENDING)
+    v = DLP_VERDICT_TEMPFAIL; /* no host left to try: fail closed */
+  txn->final = 1;
+  txn->result.verdict = v;
+  snprintf(txn->result.reason, sizeof(txn->result.reason), "%s",
+           txn_reason(txn, v, last));
+  if (text == NULL)
+    text = f != NULL ? f->text : "";
+  if (v == DLP_VERDICT_REJECT && f != NULL && f->replied) {
+    txn->result.reply = f->reply; /* the DLP's own words */
+  } else if (v == DLP_VERDICT_TEMPFAIL) {
+    snprintf(dsn, sizeof(dsn), "%s",
+             f != NULL && f->dsn[0] == '4' ? f->dsn : "4.3.0");
+    if (f != NULL && f->outcome == DLP_OUTCOME_REJECTED)
+      snprintf(dsn, sizeof(dsn), "4.4.1");
+    txn_reply(txn, 451, dsn, text);
+  } else if (v == DLP_VERDICT_REJECT) {
+    txn_reply(txn, 550, f != NULL && f->dsn[0] == '5' ? f->dsn : "5.7.1",
+              text);
+  } else {
+    txn_reply(txn, 250, "2.0.0", text);
+  }
+  return v;
+}
+
+/* txn_internal - final TEMPFAIL for our own failure */
+static dlp_verdict txn_internal(DLP_TXN *txn, const char *text) {
+  DLP_SMTP_FAILURE f;
+
+  memset(&f, 0, sizeof(f));
+  f.outcome = DLP_OUTCOME_INTERNAL;
+  snprintf(f.dsn, sizeof(f.dsn), "4.3.0");
+  snprintf(f.text, sizeof(f.text), "DLP: %s", text);
+  return txn_final(txn, DLP_VERDICT_TEMPFAIL, &f, NULL);
+}
+
+/*
+ * txn_replay - send the first NREPLAY recorded recipients on S; 0 when
+ * each gets the result it got before, 1 when one differs, -1 when the
+ * session failed.
+ */
+static int txn_replay(DLP_TXN *txn, DLP_SMTP *s, size_t nreplay,
+                      int64_t deadline) {
+  dlp_smtp_rcpt_status st;
+  dlp_rcpt_status now;
+  DLP_REPLY reply;
+  size_t i;
+
+  for (i = 0; i < nreplay; i++) {
+    struct txn_rcpt *r = &txn->rcpts[i];
+
+    st = dlp_smtp_rcpt(s, r->addr, (const char *const *)r->args, deadline,
+                       &reply);
+    if (st == DLP_SMTP_RCPT_FAILED)
+      return -1;
+    now = st == DLP_SMTP_RCPT_OK ? DLP_RCPT_ACCEPTED
+          : reply.code >= 500    ? DLP_RCPT_REJECTED
+                                 : DLP_RCPT_TEMPFAIL;
+    if (now != r->status)
+      return 1;
+  }
+  return 0;
+}
+
+/* txn_attempt_failed - note a failed attempt on S; the verdict so far */
+static dlp_verdict txn_attempt_failed(DLP_TXN *txn, DLP_SMTP *s) {
+  const DLP_SMTP_FAILURE *f = dlp_smtp_failure(s);
+  dlp_verdict v;
+
+  txn->outcomes[txn->ntried++] = f->outcome;
+  txn_note_host(txn, dlp_smtp_label(s), f->outcome);
+  v = dlp_verdict_decide(txn->outcomes, txn->ntried, txn->cfg->nservers,
+                         txn->cfg->bypass_enabled);
+  if (v != DLP_VERDICT_PENDING || txn->next_host >= txn->cfg->nservers)
+    return txn_final(txn, v, f, NULL);
+  return DLP_VERDICT_PENDING;
+}
+
+/*
+ * txn_connect - open a session on the next usable host, send MAIL and
+ * replay the first NREPLAY recipients, before DEADLINE (0: none).
+ * Returns PENDING with txn->smtp open, or the final verdict.
+ */
+static dlp_verdict txn_connect(DLP_TXN *txn, size_t nreplay,
+                               int64_t deadline) {
+  const DLP_CONFIG *cfg = txn->cfg;
+  DLP_SMTP *s;
+  dlp_verdict v;
+  int rc;
+
+  while (txn->next_host < cfg->nservers) {
+    if (deadline != 0 && dlp_now_ms() >= deadline && txn->ntried > 0)
+      return txn_final(txn, DLP_VERDICT_TEMPFAIL, NULL,
+                       "DLP: session deadline reached before the next "
+                       "DLP host could be tried");
+    if (txn->progress != NULL)
+      txn->progress(txn->progress_ctx);
+    s = dlp_smtp_create(cfg, &cfg->servers[txn->next_host++]);
+    if (s == NULL)
+      return txn_internal(txn, "out of memory");
+    dlp_smtp_set_progress(s, txn->progress, txn->progress_ctx);
+    rc = -1;
+    if (dlp_smtp_open(s, deadline) == 0 &&
+        dlp_smtp_mail(s, txn->sender, (const char *const *)txn->sender_args,
+                      deadline) == 0)
+      rc = txn_replay(txn, s, nreplay, deadline);
+    if (rc == 0) {
+      txn->smtp = s;
+      return DLP_VERDICT_PENDING;
+    }
+    if (rc == 1) {
+      txn_note_host(txn, dlp_smtp_label(s), DLP_OUTCOME_DEFERRED);
+      dlp_smtp_free(s);
+      return txn_internal(txn, "recipient results differ between DLP "
+                               "hosts after failover");
+    }
+    v = txn_attempt_failed(txn, s);
+    dlp_smtp_free(s);
+    if (v != DLP_VERDICT_PENDING)
+      return v;
+  }
+  return txn_internal(txn, "no DLP servers configured");
+}
+
+/* txn_deadline - the session deadline for one callback from now */
+static int64_t txn_deadline(const DLP_TXN *txn) {
+  return dlp_now_ms() + (int64_t)txn->cfg->session_deadline * 1000;
+}
+
+/* dlp_txn_mail - envelope sender: open a session and send MAIL */
+dlp_verdict dlp_txn_mail(DLP_TXN *txn, const char *sender,
+                         const char *const *args) {
+  if (txn->final)
+    return txn->result.verdict;
+  if (txn->sender != NULL)
+    return txn_internal(txn, "MAIL given twice");
+  txn->sender = strdup(sender != NULL ? sender : "");
+  txn->sender_args = txn_strv_dup(args);
+  if (txn->sender == NULL || (args != NULL && txn->sender_args == NULL))
+    return txn_internal(txn, "out of memory");
+  return txn_connect(txn, 0, txn_deadline(txn));
+}
+
+/* txn_add_rcpt - record a recipient; its slot, or NULL */
+static struct txn_rcpt *txn_add_rcpt(DLP_TXN *txn, const char *rcpt,
+                                     const char *const *args) {
+  struct txn_rcpt *r;
+
+  r = realloc(txn->rcpts, (txn->nrcpts + 1) * sizeof(*r));
+  if (r == NULL)
+    return NULL;
+  txn->rcpts = r;
+  r += txn->nrcpts;
+  memset(r, 0, sizeof(*r));
+  r->addr = strdup(rcpt != NULL ? rcpt : "");
+  r->args = txn_strv_dup(args);
+  if (r->addr == NULL || (args != NULL && r->args == NULL)) {
+    free(r->addr);
+    txn_strv_free(r->args);
+    return NULL;
+  }
+  txn->nrcpts++;
+  return r;
+}
+
+/* dlp_txn_rcpt - one recipient */
+dlp_verdict dlp_txn_rcpt(DLP_TXN *txn, const char *rcpt,
+                         const char *const *args, dlp_rcpt_status *status,
+                         DLP_REPLY *reply) {
+  int64_t deadline = txn_deadline(txn);
+  dlp_smtp_rcpt_status st;
+  struct txn_rcpt *r;
+  dlp_verdict v;
+
+  *status = DLP_RCPT_ACCEPTED;
+  if (txn->final)
+    return txn->result.verdict;
+  if (txn->smtp == NULL)
+    return txn_internal(txn, "RCPT before MAIL");
+  if ((r = txn_add_rcpt(txn, rcpt, args)) == NULL)
+    return txn_internal(txn, "out of memory");
+  for (;;) {
+    st = dlp_smtp_rcpt(txn->smtp, r->addr, (const char *const *)r->args,
+                       deadline, &r->reply);
+    if (st != DLP_SMTP_RCPT_FAILED)
+      break;
+    v = txn_attempt_failed(txn, txn->smtp);
+    dlp_smtp_free(txn->smtp);
+    txn->smtp = NULL;
+    if (v == DLP_VERDICT_PENDING)
+      v = txn_connect(txn, txn->nrcpts - 1, deadline);
+    if (v != DLP_VERDICT_PENDING)
+      return v;
+  }
+  if (st == DLP_SMTP_RCPT_REFUSED) {
+    r->status = r->reply.code >= 500 ? DLP_RCPT_REJECTED : DLP_RCPT_TEMPFAIL;
+    *status = r->status;
+    if (reply != NULL)
+      *reply = r->reply;
+  }
+  return DLP_VERDICT_PENDING;
+}
+
+/* dlp_txn_body - the message store */
+DLP_BODY *dlp_txn_body(DLP_TXN *txn) {
+  return txn->body;
+}
+
+/* txn_all_refused - every recipient refused: TEMPFAIL or REJECT */
+static dlp_verdict txn_all_refused(DLP_TXN *txn) {
+  DLP_SMTP_FAILURE f;
+  size_t i, pick = 0;
+
+  if (txn->nrcpts == 0)
+    return txn_internal(txn, "no recipients");
+  /* a 4xx for any recipient makes the message worth retrying */
+  for (i = 0; i < txn->nrcpts; i++)
+    if (txn->rcpts[i].status == DLP_RCPT_TEMPFAIL)
+      pick = i;
+  memset(&f, 0, sizeof(f));
+  f.replied = 1;
+  f.reply = txn->rcpts[pick].reply;
+  f.outcome = f.reply.code >= 500 ? DLP_OUTCOME_REJECTED
+                                  : DLP_OUTCOME_DEFERRED;
+  snprintf(f.dsn, sizeof(f.dsn), "%s",
+           f.outcome == DLP_OUTCOME_REJECTED ? f.reply.dsn : "4.4.1");
+  if (snprintf(f.text, sizeof(f.text),
+               "DLP %s said: %d %s %s (in reply to RCPT TO command)",
+               dlp_smtp_label(txn->smtp), f.reply.code, f.reply.dsn,
+               f.reply.text) < 0)
+    f.text[0] = 0;
+  txn->outcomes[txn->ntried++] = f.outcome;
+  txn_note_host(txn, dlp_smtp_label(txn->smtp), f.outcome);
+  return txn_final(txn,
+                   f.outcome == DLP_OUTCOME_REJECTED ? DLP_VERDICT_REJECT
+                                                     : DLP_VERDICT_TEMPFAIL,
+                   &f, NULL);
+}
+
+/* dlp_txn_eom - DATA, content, final dot, with failover */
+dlp_verdict dlp_txn_eom(DLP_TXN *txn) {
+  size_t i, accepted = 0;
+  dlp_verdict v;
+
+  if (txn->final)
+    return txn->result.verdict;
+  if (txn->smtp == NULL)
+    return txn_internal(txn, "end of message before MAIL");
+  for (i = 0; i < txn->nrcpts; i++)
+    accepted += txn->rcpts[i].status == DLP_RCPT_ACCEPTED;
+  if (accepted == 0)
+    return txn_all_refused(txn);
+  if (dlp_body_finish(txn->body) < 0)
+    return txn_internal(txn, "cannot store the message");
+  while (dlp_smtp_data(txn->smtp, txn->body) < 0) {
+    v = txn_attempt_failed(txn, txn->smtp);
+    dlp_smtp_free(txn->smtp);
+    txn->smtp = NULL;
+    if (v == DLP_VERDICT_PENDING)
+      v = txn_connect(txn, txn->nrcpts, 0);
+    if (v != DLP_VERDICT_PENDING)
+      return v;
+  }
+  txn->outcomes[txn->ntried++] = DLP_OUTCOME_ACCEPTED;
+  txn_note_host(txn, dlp_smtp_label(txn->smtp), DLP_OUTCOME_ACCEPTED);
+  snprintf(txn->result.dlp_queue_id, sizeof(txn->result.dlp_queue_id), "%s",
+           dlp_smtp_queue_id(txn->smtp));
+  return txn_final(txn, DLP_VERDICT_DELIVERED, NULL, "");
+}
+
+/* dlp_txn_result - the decision so far */
+const DLP_RESULT *dlp_txn_result(const DLP_TXN *txn) {
+  return &txn->result;
+}
+
+/* dlp_txn_free - QUIT and close the session, release everything */
+void dlp_txn_free(DLP_TXN *txn) {
+  size_t i;
+
+  if (txn == NULL)
+    return;
+  dlp_smtp_free(txn->smtp);
+  for (i = 0; i < txn->nrcpts; i++) {
+    free(txn->rcpts[i].addr);
+    txn_strv_free(txn->rcpts[i].args);
+  }
+  free(txn->rcpts);
+  free(txn->sender);
+  txn_strv_free(txn->sender_args);
+  dlp_body_free(txn->body);
+  free(txn->outcomes);
+  dlp_config_unref(txn->cfg);
+  free(txn);
+}
