@@ -44,6 +44,7 @@ lt_init() {
 }
 
 lt_cleanup() {
+    [ -n "$LT_SHOW" ] && cat "$LT_OUT"
     local pid
     for pid in $LT_SINK_PIDS; do
         kill "$pid" 2>/dev/null

@@ -1,0 +1,36 @@
+#!/bin/bash
+# timeout.sh - a stalled greeting: with the only other host unreachable,
+# bypass (row 2); with a second host that answers, that host decides
+# (row 3); with two stalled hosts, tempfail (row 4) with 4.4.2.
+. "$(dirname "$0")/libtest.sh"
+lt_init timeout 20050
+
+echo "Subject: x" >"$LT_DIR/msg"
+lt_sink 1 -W CONNECT:5
+lt_sink 2 -W CONNECT:5
+lt_sink 3
+
+lt_conf "$LT_DIR/c" 1 8 # 8: refused
+lt_send "$LT_DIR/c" s@example.com r@example.com <"$LT_DIR/msg"
+lt_expect "^verdict=bypass reason=session_timeout dlp=[^ ]*:$(lt_port 1)/session_timeout,[^ ]*:$(lt_port 8)/unreachable "
+
+lt_conf "$LT_DIR/c" 1
+lt_send "$LT_DIR/c" s@example.com r@example.com <"$LT_DIR/msg"
+lt_expect "^verdict=bypass reason=session_timeout dlp=[^ ]*:$(lt_port 1)/session_timeout "
+
+lt_conf "$LT_DIR/c" 1 3
+lt_send "$LT_DIR/c" s@example.com r@example.com <"$LT_DIR/msg"
+lt_expect "^verdict=delivered reason=accepted dlp=[^ ]*:$(lt_port 1)/session_timeout,[^ ]*:$(lt_port 3)/accepted "
+[ "$(lt_nmsgs 3)" = 1 ] || lt_fail "host 3 did not get the message"
+
+lt_conf "$LT_DIR/c" 1 2 3
+lt_send "$LT_DIR/c" s@example.com r@example.com <"$LT_DIR/msg"
+lt_expect "^verdict=tempfail reason=session_timeout dlp=[^ ]*:$(lt_port 1)/session_timeout,[^ ]*:$(lt_port 2)/session_timeout reply=451 4\.4\.2 DLP 127\.0\.0\.1\[127\.0\.0\.1\]:$(lt_port 2): conversation timed out while receiving the initial server greeting "
+[ "$(lt_nmsgs 3)" = 1 ] || lt_fail "host 3 was tried after two timeouts"
+
+# a stall at MAIL is a session timeout too; with bypass off: tempfail
+lt_sink 4 -W MAIL:5
+LT_BYPASS=false lt_conf "$LT_DIR/c" 4
+lt_send "$LT_DIR/c" s@example.com r@example.com <"$LT_DIR/msg"
+lt_expect "^verdict=tempfail reason=disabled dlp=[^ ]*:$(lt_port 4)/session_timeout reply=451 4\.4\.2 .*timed out while sending MAIL FROM"
+echo "PASS: timeout"
