@@ -433,6 +433,8 @@ dlp_verdict dlp_txn_eom(DLP_TXN *txn) {
   txn_note_host(txn, dlp_smtp_label(txn->smtp), DLP_OUTCOME_ACCEPTED);
   snprintf(txn->result.dlp_queue_id, sizeof(txn->result.dlp_queue_id), "%s",
            dlp_smtp_queue_id(txn->smtp));
+  snprintf(txn->result.tls, sizeof(txn->result.tls), "%s",
+           dlp_smtp_tls_info(txn->smtp));
   return txn_final(txn, DLP_VERDICT_DELIVERED, NULL, "");
 }
 

@@ -253,6 +253,10 @@ typedef struct dlp_result {
   DLP_REPLY reply;
   /* DLP's queue id from its 250 to the final dot, "" if none */
   char dlp_queue_id[64];
+  /* TLS to the host that took the message, "" in plaintext: "TLSv1.3
+     TLS_AES_256_GCM_SHA384 resumed=no" (+ " subject=... sha256=..." at
+     verify or with pinned fingerprints) */
+  char tls[320];
 } DLP_RESULT;
 
 /* dlp_txn_result - the decision so far (borrowed) */

@@ -42,6 +42,8 @@ static int read_body(DLP_TXN *txn) {
 
 /* print_result - the final line */
 static void print_result(const DLP_RESULT *r) {
+  if (r->tls[0])
+    printf("tls=%s\n", r->tls);
   printf("verdict=%s reason=%s dlp=%s reply=%d %s %s queue_id=%s\n",
          dlp_verdict_name(r->verdict), r->reason, r->dlp, r->reply.code,
          r->reply.dsn, r->reply.text, r->dlp_queue_id);
