@@ -7,6 +7,7 @@
  * runs MAIL, each RCPT and end of message, and prints one line per
  * recipient and one final line:
  *   rcpt=<x> status=accepted|tempfail|rejected reply=CODE DSN TEXT
+ *   (control characters and backslashes in x shown as \ooo)
  *   verdict=V reason=R dlp=LIST reply=CODE DSN TEXT queue_id=ID
  * Exits 0 whatever the verdict; 2 on usage or configuration errors.
  * The tests in t/lib/ drive it against Postfix's smtp-sink.
@@ -38,6 +39,17 @@ static int read_body(DLP_TXN *txn) {
     if (dlp_body_write(dlp_txn_body(txn), buf, n) < 0)
       return -1;
   return ferror(stdin) ? -1 : 0;
+}
+
+/* print_addr - ADDR with control characters shown as \ooo */
+static void print_addr(const char *addr) {
+  const unsigned char *p;
+
+  for (p = (const unsigned char *)addr; *p; p++)
+    if (*p < 0x20 || *p == 0x7f || *p == '\\')
+      printf("\\%03o", *p);
+    else
+      putchar(*p);
 }
 
 /* print_result - the final line */
@@ -103,8 +115,10 @@ int main(int argc, char **argv) {
 
     memset(&reply, 0, sizeof(reply));
     v = dlp_txn_rcpt(txn, rcpts[i], NULL, &st, &reply);
-    printf("rcpt=<%s> status=%s reply=%d %s %s\n", rcpts[i],
-           rcpt_status_name[st], reply.code, reply.dsn, reply.text);
+    printf("rcpt=<");
+    print_addr(rcpts[i]);
+    printf("> status=%s reply=%d %s %s\n", rcpt_status_name[st], reply.code,
+           reply.dsn, reply.text);
   }
   if (read_body(txn) < 0) {
     fprintf(stderr, "dlpsend: cannot store the message\n");
