@@ -54,6 +54,7 @@ struct dlp_txn {
   struct txn_rcpt *rcpts;
   size_t nrcpts;
   int final; /* result.verdict is final */
+  char timeout_text[DLP_REPLY_TEXT_MAX + 1]; /* why a host timed out */
   DLP_RESULT result;
 };
 
@@ -186,6 +187,8 @@ static dlp_verdict txn_final(DLP_TXN *txn, dlp_verdict v,
     txn_reply(txn, 550, f != NULL && f->dsn[0] == '5' ? f->dsn : "5.7.1",
               text);
   } else {
+    if (v == DLP_VERDICT_BYPASS && txn->timeout_text[0])
+      text = txn->timeout_text; /* row 2: the timeout is the story */
     txn_reply(txn, 250, "2.0.0", text);
   }
   return v;
@@ -237,6 +240,8 @@ static dlp_verdict txn_attempt_failed(DLP_TXN *txn, DLP_SMTP *s) {
 
   txn->outcomes[txn->ntried++] = f->outcome;
   txn_note_host(txn, dlp_smtp_label(s), f->outcome);
+  if (f->outcome == DLP_OUTCOME_SESSION_TIMEOUT)
+    snprintf(txn->timeout_text, sizeof(txn->timeout_text), "%s", f->text);
   v = dlp_verdict_decide(txn->outcomes, txn->ntried, txn->cfg->nservers,
                          txn->cfg->bypass_enabled);
   if (v != DLP_VERDICT_PENDING || txn->next_host >= txn->cfg->nservers)

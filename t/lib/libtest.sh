@@ -20,6 +20,8 @@
 #   lt_body N                          the content of sink N's only message,
 #                                      as the client sent it (un-stuffed)
 #   lt_fail MESSAGE                    print MESSAGE and $LT_OUT, exit 1
+# Debugging: LT_SHOW=1 prints dlpsend's last output at exit, LT_KEEP=1
+# keeps $LT_DIR (sink dumps and logs).
 
 LT_SINK_PIDS=""
 
@@ -44,12 +46,13 @@ lt_init() {
 }
 
 lt_cleanup() {
-    [ -n "$LT_SHOW" ] && cat "$LT_OUT"
     local pid
+    [ -n "$LT_SHOW" ] && [ -f "$LT_OUT" ] && cat "$LT_OUT"
     for pid in $LT_SINK_PIDS; do
         kill "$pid" 2>/dev/null
         wait "$pid" 2>/dev/null
     done
+    [ -n "$LT_KEEP" ] && echo "kept $LT_DIR" && return
     rm -rf "$LT_DIR"
 }
 
@@ -131,14 +134,15 @@ lt_reject() {
 }
 
 lt_nmsgs() {
-    # each dump file is one message; give smtp-sink a moment to write it
+    # each dump file is one transaction (empty when it never got to the
+    # end of data); give smtp-sink a moment to write it
     sleep 0.2
-    find "$LT_DIR/sink$1" -type f | wc -l
+    find "$LT_DIR/sink$1" -type f -size +0 | wc -l
 }
 
 lt_body() {
     local f
-    f=$(find "$LT_DIR/sink$1" -type f | head -n 1)
+    f=$(find "$LT_DIR/sink$1" -type f -size +0 | head -n 1)
     [ -n "$f" ] || lt_fail "sink $1 received no message"
     # drop smtp-sink's own headers (up to its three-line Received:) and
     # the empty line it appends
