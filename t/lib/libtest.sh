@@ -12,7 +12,8 @@
 #   lt_conf FILE N...                  write a config with servers
 #                                      127.0.0.1:PORTBASE+N, in that order;
 #                                      LT_BYPASS, LT_CONNECT, LT_COMMAND,
-#                                      LT_DATA, LT_DEADLINE override defaults
+#                                      LT_DATA, LT_DEADLINE override defaults,
+#                                      LT_TLS sets dlp.tls.level
 #   lt_send CONF SENDER RCPT... <MSG   run dlpsend, output in $LT_OUT
 #   lt_expect REGEX                    $LT_OUT must match (grep -E)
 #   lt_reject REGEX                    $LT_OUT must not match
@@ -107,6 +108,7 @@ lt_conf() {
         echo "  data_timeout = ${LT_DATA:-2};"
         echo "  session_deadline = ${LT_DEADLINE:-10};"
         echo "  helo_name = \"gw.test\";"
+        [ -n "$LT_TLS" ] && echo "  tls: { level = \"$LT_TLS\"; };"
         echo "};"
         echo "bypass: {"
         echo "  enabled = ${LT_BYPASS:-true};"
