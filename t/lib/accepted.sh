@@ -26,4 +26,17 @@ f=$(find "$LT_DIR/sink1" -type f)
 grep -qx 'X-Mail-Args: <s@example.com>' "$f" || lt_fail "MAIL args: $(grep X-Mail "$f")"
 [ "$(grep -c '^X-Rcpt-Args: <r[12]@example.com>$' "$f")" = 2 ] ||
     lt_fail "RCPT args: $(grep X-Rcpt "$f")"
+
+# a 3 MB message, many lines starting with dots, goes over whole
+lt_sink 2
+lt_conf "$LT_DIR/c2" 2
+awk 'BEGIN { print "Subject: big"; print "";
+             for (i = 0; i < 60000; i++)
+                 printf "%s line %d %s\n", (i % 3 ? "." : ".."), i,
+                        "0123456789abcdefghijklmnopqrstuvwxyz"; print "." }' \
+    >"$LT_DIR/big"
+lt_send "$LT_DIR/c2" s@example.com r@example.com <"$LT_DIR/big"
+lt_expect '^verdict=delivered reason=accepted '
+lt_body 2 >"$LT_DIR/got2"
+cmp -s "$LT_DIR/big" "$LT_DIR/got2" || lt_fail "big message content differs"
 echo "PASS: accepted"

@@ -1,7 +1,8 @@
 /*
  * dlpsend.c - hand one message to the DLP pool with libdlpbypass.
  *
- * Usage: dlpsend -c CONF -f SENDER [-r RCPT]... [-a MAILARG]... < message
+ * Usage: dlpsend -c CONF -f SENDER [-r RCPT]... [-a MAILARG]... [-P]
+ *        < message
  *
  * Reads the raw message from stdin into the transaction's body store,
  * runs MAIL, each RCPT and end of message, and prints one line per
@@ -9,6 +10,9 @@
  *   rcpt=<x> status=accepted|tempfail|rejected reply=CODE DSN TEXT
  *   (control characters and backslashes in x shown as \ooo)
  *   verdict=V reason=R dlp=LIST reply=CODE DSN TEXT queue_id=ID
+ * With -P, each call of the progress callback prints
+ *   progress t=SECONDS
+ * (seconds since dlp_txn_eom began, one decimal).
  * Exits 0 whatever the verdict; 2 on usage or configuration errors.
  * The tests in t/lib/ drive it against Postfix's smtp-sink.
  */
@@ -17,16 +21,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_LIST 1024
 
+static struct timespec eom_start;
+
 static const char *rcpt_status_name[] = {"accepted", "tempfail", "rejected"};
+
+/* progress - the progress callback: say when it came */
+static void progress(void *ctx) {
+  struct timespec now;
+
+  (void)ctx;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  printf("progress t=%.1f\n",
+         (double)(now.tv_sec - eom_start.tv_sec) +
+             (double)(now.tv_nsec - eom_start.tv_nsec) / 1e9);
+  fflush(stdout);
+}
 
 /* usage - print usage and exit 2 */
 static void usage(void) {
   fprintf(stderr, "usage: dlpsend -c CONF -f SENDER [-a MAILARG]... "
-                  "[-r RCPT]... < message\n");
+                  "[-r RCPT]... [-P] < message\n");
   exit(2);
 }
 
@@ -71,9 +90,9 @@ int main(int argc, char **argv) {
   DLP_POOL *pool;
   DLP_TXN *txn;
   dlp_verdict v;
-  int c;
+  int c, show_progress = 0;
 
-  while ((c = getopt(argc, argv, "c:f:r:a:")) != -1) {
+  while ((c = getopt(argc, argv, "c:f:r:a:P")) != -1) {
     switch (c) {
     case 'c':
       conf = optarg;
@@ -85,6 +104,9 @@ int main(int argc, char **argv) {
       if (nrcpts >= MAX_LIST)
         usage();
       rcpts[nrcpts++] = optarg;
+      break;
+    case 'P':
+      show_progress = 1;
       break;
     case 'a':
       if (nmargs >= MAX_LIST)
@@ -125,6 +147,9 @@ int main(int argc, char **argv) {
     return 2;
   }
   (void)v;
+  clock_gettime(CLOCK_MONOTONIC, &eom_start);
+  if (show_progress)
+    dlp_txn_set_progress(txn, progress, NULL);
   v = dlp_txn_eom(txn);
   print_result(dlp_txn_result(txn));
   fflush(stdout);
