@@ -1,0 +1,64 @@
+#!/bin/bash
+# evil_peer.sh - what no real server does, from t/tls/evilpeer.py:
+#  - bytes right after "220 Ready to start TLS" (CVE-2011-0411), in the
+#    same segment or arriving during the handshake: TLS_FAILED, tempfail
+#    4.7.5, and the forged reply is never taken as an SMTP reply;
+#  - a handshake that stalls: TLS_FAILED once the command timeout passes;
+#  - 454 to STARTTLS: TLS_FAILED at encrypt; at may, plaintext.
+# The peer captures everything the client sent: when TLS is required,
+# never a byte of the message (nor MAIL FROM) in clear.
+. "$(dirname "$0")/libtls.sh"
+tt_init evil_peer 24030
+tt_evil 1 inject
+tt_evil 2 late
+tt_evil 3 stall
+tt_evil 4 454
+c=$LT_DIR/c
+
+# N - the capture of peer N must hold nothing of the transaction
+clean_capture() {
+    if grep -aq -e "$TT_MARK" -e "MAIL FROM" -e "RCPT TO" "$LT_DIR/evil$1.cap"; then
+        lt_fail "peer $1 received the transaction in clear: $(strings "$LT_DIR/evil$1.cap" | head -20)"
+    fi
+}
+
+for level in encrypt verify; do
+    tt_conf "$c" "$level" "ca_file = \"$CERTS/ca.pem\";" 1
+    tt_send "$c"
+    lt_expect "^verdict=tempfail reason=tls_failed dlp=127\.0\.0\.1\[127\.0\.0\.1\]:$(lt_port 1)/tls_failed "
+    lt_expect "reply=4[0-9][0-9] 4\.7\.5 "
+    lt_reject "injected"
+    clean_capture 1
+
+    tt_conf "$c" "$level" "ca_file = \"$CERTS/ca.pem\";" 2
+    tt_send "$c"
+    lt_expect "^verdict=tempfail reason=tls_failed "
+    lt_expect "reply=4[0-9][0-9] 4\.7\.5 "
+    clean_capture 2
+
+    LT_COMMAND=1 tt_conf "$c" "$level" "" 3
+    start=$(date +%s%N)
+    tt_send "$c"
+    ms=$((($(date +%s%N) - start) / 1000000))
+    lt_expect "^verdict=tempfail reason=tls_failed "
+    lt_expect "reply=4[0-9][0-9] 4\.7\.5 .*(timed out|handshake)"
+    [ "$ms" -lt 4000 ] || lt_fail "stalled handshake took $ms ms (timeout 1 s)"
+    clean_capture 3
+
+    tt_conf "$c" "$level" "" 4
+    tt_send "$c"
+    lt_expect "^verdict=tempfail reason=tls_failed "
+    lt_expect "reply=4[0-9][0-9] 4\.7\.[45] .*454"
+    clean_capture 4
+done
+# at may, the injected bytes are still never parsed; 454 goes on in clear
+tt_conf "$c" may "" 1
+tt_send "$c"
+lt_reject "^verdict=delivered"
+lt_reject "injected"
+clean_capture 1
+tt_conf "$c" may "" 4
+tt_send "$c"
+lt_expect "^verdict=delivered reason=accepted "
+grep -aq "$TT_MARK" "$LT_DIR/evil4.cap" || lt_fail "may + 454: message not sent in plaintext"
+echo "PASS: evil_peer"

@@ -1,0 +1,211 @@
+# t/tls/libtls.sh - helpers for the TLS tests (source it, do not run it).
+#
+# Builds on t/lib/libtest.sh (lt_init, lt_sink, lt_send, lt_expect, lt_fail,
+# lt_port ...).  Tests of this directory use ports 24000-24999, one block of
+# ten each (lt_init NAME PORTBASE).
+#
+#   tt_init NAME PORTBASE          lt_init, plus the test certificates in
+#                                  $CERTS (made once by gen-certs.sh)
+#   tt_postfix N:CERT[:tls12]...   one private Postfix instance (needs root)
+#                                  as the DLP, an smtpd with STARTTLS on
+#                                  port PORTBASE+N for each N, presenting
+#                                  $CERTS/CERT.pem (":tls12": TLS 1.3 off
+#                                  on that listener); mail it accepts is
+#                                  discarded; log in $TT_PFLOG
+#   tt_evil N MODE                 t/tls/evilpeer.py on port PORTBASE+N,
+#                                  capturing to $LT_DIR/evilN.cap
+#   tt_conf FILE LEVEL TLSLINES N[:LEVEL]...
+#                                  a config with dlp.tls.level LEVEL, the
+#                                  extra dlp.tls settings TLSLINES (libconfig
+#                                  text, may be empty) and the servers
+#                                  127.0.0.1:PORTBASE+N in that order, each
+#                                  with its own tls_level when given
+#   tt_send CONF                   lt_send CONF s@example.com r@example.com
+#                                  with a fixed message whose body carries
+#                                  the marker $TT_MARK
+#   tt_pf_got                      how many messages the Postfix DLP queued
+#   tt_pf_tls                      how many TLS sessions Postfix logged
+
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/libtest.sh"
+
+TT_PF_DIR=""
+TT_EVIL_PIDS=""
+TT_MARK="SECRET-BODY-MARKER-4711"
+
+tt_init() {
+    lt_init "$@"
+    trap tt_cleanup EXIT
+    command -v openssl >/dev/null || {
+        echo "SKIP: the openssl command is not installed"
+        exit 77
+    }
+    CERTS=$top_builddir/t/tls/certs
+    mkdir -p "$top_builddir/t/tls"
+    (
+        flock 9
+        bash "$top_srcdir/t/tls/gen-certs.sh" "$CERTS"
+    ) 9>"$top_builddir/t/tls/.certs.lock" ||
+        lt_fail "cannot make the test certificates"
+    printf 'Subject: tls test\nFrom: <s@example.com>\n\n%s\n' "$TT_MARK" \
+        >"$LT_DIR/msg"
+}
+
+tt_cleanup() {
+    local pid
+    for pid in $TT_EVIL_PIDS; do
+        kill "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    done
+    if [ -n "$TT_PF_DIR" ]; then
+        "$POSTFIX" -c "$TT_PF_DIR" stop >/dev/null 2>&1
+        for _ in $(seq 1 30); do
+            [ -f "$TT_PF_DIR/q/pid/master.pid" ] || break
+            kill -0 "$(cat "$TT_PF_DIR/q/pid/master.pid" 2>/dev/null)" \
+                2>/dev/null || break
+            sleep 0.1
+        done
+    fi
+    lt_cleanup
+}
+
+tt_postfix() {
+    local spec n cert port d opt
+    : "${POSTFIX:=$(command -v postfix || echo /usr/sbin/postfix)}"
+    if [ ! -x "$POSTFIX" ]; then
+        echo "SKIP: postfix is not installed"
+        exit 77
+    fi
+    if [ "$(id -u)" != 0 ]; then
+        echo "SKIP: a private Postfix instance needs root"
+        exit 77
+    fi
+    d=$LT_DIR/pf
+    mkdir -p "$d/q" "$d/data"
+    TT_PFLOG=$d/maillog
+    cat >"$d/main.cf" <<EOF
+compatibility_level = 3.6
+queue_directory = $d/q
+data_directory = $d/data
+maillog_file = $TT_PFLOG
+maillog_file_prefixes = $LT_DIR
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+myhostname = dlp.test
+mydestination =
+relay_domains =
+mynetworks = 127.0.0.0/8
+smtpd_relay_restrictions = permit_mynetworks, reject
+default_transport = discard:dlp
+alias_maps =
+alias_database =
+local_recipient_maps =
+smtpd_tls_security_level = may
+smtpd_tls_CAfile = $CERTS/ca.pem
+smtpd_tls_ask_ccert = yes
+smtpd_tls_loglevel = 1
+EOF
+    cat >"$d/master.cf" <<'EOF'
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+proxymap  unix  -       -       n       -       -       proxymap
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+EOF
+    for spec in "$@"; do
+        n=${spec%%:*} cert=${spec#*:} opt=""
+        case $cert in
+        *:tls12) cert=${cert%:tls12} opt="-o smtpd_tls_protocols=!TLSv1.3" ;;
+        esac
+        port=$(lt_port "$n")
+        lt_listening "$port" && lt_fail "port $port is already in use"
+        echo "127.0.0.1:$port inet n - n - - smtpd" \
+            "-o smtpd_tls_cert_file=$CERTS/$cert.pem" \
+            "-o smtpd_tls_key_file=$CERTS/$cert.key $opt" >>"$d/master.cf"
+    done
+    "$POSTFIX" -c "$d" set-permissions >/dev/null 2>&1
+    TT_PF_DIR=$d
+    "$POSTFIX" -c "$d" start >"$LT_DIR/pf.start" 2>&1 ||
+        lt_fail "postfix did not start: $(cat "$LT_DIR/pf.start")"
+    for spec in "$@"; do
+        port=$(lt_port "${spec%%:*}")
+        for _ in $(seq 1 50); do
+            lt_listening "$port" && break
+            sleep 0.1
+        done
+        lt_listening "$port" || lt_fail "postfix does not listen on $port"
+    done
+}
+
+tt_evil() {
+    local n=$1 mode=$2 port
+    port=$(lt_port "$n")
+    command -v python3 >/dev/null || {
+        echo "SKIP: python3 (for the misbehaving test peer) is not installed"
+        exit 77
+    }
+    lt_listening "$port" && lt_fail "port $port is already in use"
+    python3 "$top_srcdir/t/tls/evilpeer.py" "$port" "$mode" \
+        "$LT_DIR/evil$n.cap" >"$LT_DIR/evil$n.log" 2>&1 &
+    TT_EVIL_PIDS="$TT_EVIL_PIDS $!"
+    for _ in $(seq 1 50); do
+        lt_listening "$port" && return 0
+        sleep 0.1
+    done
+    lt_fail "evilpeer on port $port did not start: $(cat "$LT_DIR/evil$n.log")"
+}
+
+tt_conf() {
+    local file=$1 level=$2 tlslines=$3 spec n sep=""
+    shift 3
+    {
+        echo "dlp: {"
+        echo "  servers = ("
+        for spec in "$@"; do
+            n=${spec%%:*}
+            printf '%s    { host = "127.0.0.1"; port = %d;' "$sep" \
+                "$(lt_port "$n")"
+            [ "$spec" != "$n" ] && printf ' tls_level = "%s";' "${spec#*:}"
+            printf ' }\n'
+            sep=","
+        done
+        echo "  );"
+        echo "  connect_timeout = ${LT_CONNECT:-2};"
+        echo "  command_timeout = ${LT_COMMAND:-5};"
+        echo "  data_timeout = ${LT_DATA:-5};"
+        echo "  session_deadline = ${LT_DEADLINE:-20};"
+        echo "  helo_name = \"gw.test\";"
+        echo "  tls: {"
+        echo "    level = \"$level\";"
+        [ -n "$tlslines" ] && echo "    $tlslines"
+        echo "  };"
+        echo "};"
+        echo "bypass: {"
+        echo "  enabled = true;"
+        echo "};"
+    } >"$file"
+}
+
+tt_send() {
+    lt_send "$1" s@example.com r@example.com <"$LT_DIR/msg"
+}
+
+tt_pf_got() {
+    sleep 0.3
+    grep -c 'qmgr.*from=<s@example.com>' "$TT_PFLOG"
+}
+
+tt_pf_tls() {
+    grep -c 'TLS connection established from' "$TT_PFLOG"
+}

@@ -1,0 +1,49 @@
+#!/bin/bash
+# resume.sh - TLS session resumption to a real Postfix DLP: with one
+# configuration, the first message does a full handshake and every later
+# one (a new connection each) resumes (resumed=yes), with TLS 1.3 (tickets
+# after the handshake) and TLS 1.2.  A failed verification is never
+# cached.  The effect is measured: the same N messages with a fresh
+# configuration each time (full handshakes) against one configuration
+# (resumed); both means are printed.
+. "$(dirname "$0")/libtls.sh"
+tt_init resume 24050
+tt_postfix 1:good 2:expired 3:good:tls12
+c=$LT_DIR/c
+REPEAT=$top_builddir/t/tls/tlsrepeat
+[ -x "$REPEAT" ] || lt_fail "$REPEAT not built (make check builds it)"
+
+# N PROTO - three messages to server N: the 2nd and 3rd resume
+three_resume() {
+    tt_conf "$c" verify "ca_file = \"$CERTS/ca.pem\";" "$1"
+    "$REPEAT" -c "$c" -f s@example.com -r r@example.com -n 3 \
+        <"$LT_DIR/msg" >"$LT_OUT" 2>&1 || lt_fail "tlsrepeat failed"
+    lt_expect "^msg=1 verdict=delivered .* tls=$2 [^ ]+ resumed=no "
+    lt_expect "^msg=2 verdict=delivered .* tls=$2 [^ ]+ resumed=yes "
+    lt_expect "^msg=3 verdict=delivered .* tls=$2 [^ ]+ resumed=yes "
+    lt_expect "^msg=2 .* subject=/CN=dlp\.test sha256=$(cat "$CERTS/good.sha256") "
+}
+three_resume 1 'TLSv1\.3'   # tickets arrive after the handshake
+three_resume 3 'TLSv1\.2'   # the session comes with the handshake
+[ "$(tt_pf_got)" = 6 ] || lt_fail "Postfix queued $(tt_pf_got) messages, want 6"
+
+# a host whose certificate fails verification: never resumed into success
+tt_conf "$c" verify "ca_file = \"$CERTS/ca.pem\";" 2
+"$REPEAT" -c "$c" -f s@example.com -r r@example.com -n 2 \
+    <"$LT_DIR/msg" >"$LT_OUT" 2>&1 || lt_fail "tlsrepeat failed"
+lt_expect '^msg=1 verdict=tempfail .*certificate has expired'
+lt_expect '^msg=2 verdict=tempfail .*certificate has expired'
+
+# the effect: N messages, full handshakes vs resumed
+n=${TT_RESUME_N:-20}
+tt_conf "$c" verify "ca_file = \"$CERTS/ca.pem\";" 1
+"$REPEAT" -F -c "$c" -f s@example.com -r r@example.com -n "$n" \
+    <"$LT_DIR/msg" >"$LT_DIR/full" 2>&1 || lt_fail "tlsrepeat -F failed"
+"$REPEAT" -c "$c" -f s@example.com -r r@example.com -n "$n" \
+    <"$LT_DIR/msg" >"$LT_DIR/resumed" 2>&1 || lt_fail "tlsrepeat failed"
+grep -q 'resumed=yes' "$LT_DIR/full" && lt_fail "-F resumed a session"
+[ "$(grep -c 'resumed=yes' "$LT_DIR/resumed")" = $((n - 1)) ] ||
+    lt_fail "not every later message resumed: $(cat "$LT_DIR/resumed")"
+echo "full handshakes: $(tail -n 1 "$LT_DIR/full")"
+echo "resumed:         $(tail -n 1 "$LT_DIR/resumed")"
+echo "PASS: resume"
