@@ -138,7 +138,7 @@ DLP_IO *dlp_io_connect(const char *host, unsigned port, int connect_ms,
   memset(&hints, 0, sizeof(hints));
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_ADDRCONFIG;
+  /* no AI_ADDRCONFIG: it hides 127.0.0.1 in a namespace with only lo */
   snprintf(portstr, sizeof(portstr), "%u", port);
   gai = getaddrinfo(host, portstr, &hints, &res);
   if (gai != 0) {

@@ -658,8 +658,17 @@ static int smtp_param_ok(const DLP_SMTP *s, const char *p, int rcpt) {
 /* smtp_build - "VERB:<ADDR>" plus the allowed ARGS into s->cmd; 0 or -1 */
 static int smtp_build(DLP_SMTP *s, const char *verb, const char *addr,
                       const char *const *args, int rcpt) {
-  size_t len, alen;
+  size_t len, alen = strlen(addr);
+  int bracketed = alen >= 2 && addr[0] == '<' && addr[alen - 1] == '>';
+  char bare[SMTP_ADDR_MAX + 1];
 
+  if (bracketed) { /* "<a@b>" from a caller that kept the brackets */
+    if (alen - 2 > SMTP_ADDR_MAX)
+      return -1;
+    memcpy(bare, addr + 1, alen - 2);
+    bare[alen - 2] = 0;
+    addr = bare;
+  }
   if (!smtp_addr_ok(addr))
     return -1;
   len = (size_t)snprintf(s->cmd, SMTP_CMD_MAX, "%s:<%s>", verb, addr);

@@ -55,6 +55,7 @@ struct dlp_txn {
   size_t nrcpts;
   int final; /* result.verdict is final */
   char timeout_text[DLP_REPLY_TEXT_MAX + 1]; /* why a host timed out */
+  DLP_SMTP_FAILURE last_fail; /* the latest failed attempt */
   DLP_RESULT result;
 };
 
@@ -240,6 +241,7 @@ static dlp_verdict txn_attempt_failed(DLP_TXN *txn, DLP_SMTP *s) {
 
   txn->outcomes[txn->ntried++] = f->outcome;
   txn_note_host(txn, dlp_smtp_label(s), f->outcome);
+  txn->last_fail = *f;
   if (f->outcome == DLP_OUTCOME_SESSION_TIMEOUT)
     snprintf(txn->timeout_text, sizeof(txn->timeout_text), "%s", f->text);
   v = dlp_verdict_decide(txn->outcomes, txn->ntried, txn->cfg->nservers,
@@ -263,7 +265,7 @@ static dlp_verdict txn_connect(DLP_TXN *txn, size_t nreplay,
 
   while (txn->next_host < cfg->nservers) {
     if (deadline != 0 && dlp_now_ms() >= deadline && txn->ntried > 0)
-      return txn_final(txn, DLP_VERDICT_TEMPFAIL, NULL,
+      return txn_final(txn, DLP_VERDICT_TEMPFAIL, &txn->last_fail,
                        "DLP: session deadline reached before the next "
                        "DLP host could be tried");
     if (txn->progress != NULL)

@@ -33,4 +33,10 @@ lt_sink 4 -W MAIL:5
 LT_BYPASS=false lt_conf "$LT_DIR/c" 4
 lt_send "$LT_DIR/c" s@example.com r@example.com <"$LT_DIR/msg"
 lt_expect "^verdict=tempfail reason=disabled dlp=[^ ]*:$(lt_port 4)/session_timeout reply=451 4\.4\.2 .*timed out while sending MAIL FROM"
+
+# the session deadline ends the search: host 1 eats all of it, host 3 is
+# not tried in this callback, and the message is queued (not bypassed)
+LT_COMMAND=3 LT_DEADLINE=1 lt_conf "$LT_DIR/c" 1 3
+lt_send "$LT_DIR/c" s@example.com r@example.com <"$LT_DIR/msg"
+lt_expect "^verdict=tempfail reason=session_timeout dlp=[^ ]*:$(lt_port 1)/session_timeout reply=451 4\.4\.2 DLP: session deadline reached before the next DLP host could be tried "
 echo "PASS: timeout"
