@@ -298,8 +298,8 @@ static dlp_io_status io_fill(DLP_IO *io, int64_t deadline_ms) {
 }
 
 /* dlp_io_read_line - one line into BUF (CAP bytes), terminators removed */
-dlp_io_status dlp_io_read_line(DLP_IO *io, char *buf, size_t cap,
-                               size_t *len, int64_t deadline_ms) {
+dlp_io_status dlp_io_read_line(DLP_IO *io, char *buf, size_t cap, size_t *len,
+                               int64_t deadline_ms) {
   size_t scanned = 0, n;
   dlp_io_status st;
   char *p, *lf;

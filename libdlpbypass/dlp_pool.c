@@ -21,11 +21,11 @@
 
 /* Health and cached sessions of one DLP host (filled in later). */
 struct dlp_pool_host {
-  char *label;             /* "host:port" */
-  unsigned failures;       /* consecutive failed attempts */
-  int64_t retry_after_ms;  /* dlp_now_ms() before which the host is skipped */
-  int probe_inflight;      /* a half-open probe is under way */
-  struct dlp_smtp **idle;  /* cached sessions, ready for MAIL after RSET */
+  char *label;            /* "host:port" */
+  unsigned failures;      /* consecutive failed attempts */
+  int64_t retry_after_ms; /* dlp_now_ms() before which the host is skipped */
+  int probe_inflight;     /* a half-open probe is under way */
+  struct dlp_smtp **idle; /* cached sessions, ready for MAIL after RSET */
   size_t nidle;
 };
 

@@ -37,13 +37,13 @@
 #include <string.h>
 #include <strings.h>
 
-#define SMTP_CMD_MAX 1024      /* longest command line we build */
-#define SMTP_ADDR_MAX 512      /* longest address we send */
-#define SMTP_PARAM_MAX 500     /* longest ESMTP parameter we pass on */
-#define SMTP_REPLY_LINES 1000  /* more lines in one reply are malformed */
-#define SMTP_PROGRESS_MS 5000  /* call the progress callback this often */
-#define SMTP_CHUNK 16384       /* content is written in pieces this big */
-#define SMTP_QUIT_MS 1000      /* how long QUIT may take on close */
+#define SMTP_CMD_MAX 1024     /* longest command line we build */
+#define SMTP_ADDR_MAX 512     /* longest address we send */
+#define SMTP_PARAM_MAX 500    /* longest ESMTP parameter we pass on */
+#define SMTP_REPLY_LINES 1000 /* more lines in one reply are malformed */
+#define SMTP_PROGRESS_MS 5000 /* call the progress callback this often */
+#define SMTP_CHUNK 16384      /* content is written in pieces this big */
+#define SMTP_QUIT_MS 1000     /* how long QUIT may take on close */
 
 typedef enum {
   S_CONNECT,
@@ -70,19 +70,19 @@ enum { T_NONE, T_CONNECT, T_COMMAND, T_DATA };
 /* Per-state facts: name, error description, command, timeout, flags. */
 static const struct smtp_state_info {
   const char *name;
-  const char *desc;  /* "... while DESC" */
-  const char *cmd;   /* "(in reply to CMD command)", NULL: no reply */
-  int timeout;       /* T_* */
-  int sends;         /* has something to send */
-  int in_txn;        /* from MAIL on: failures are DEFERRED, not BUSY */
+  const char *desc; /* "... while DESC" */
+  const char *cmd;  /* "(in reply to CMD command)", NULL: no reply */
+  int timeout;      /* T_* */
+  int sends;        /* has something to send */
+  int in_txn;       /* from MAIL on: failures are DEFERRED, not BUSY */
 } state_info[] = {
     [S_CONNECT] = {"CONNECT", "connecting", NULL, T_CONNECT, 1, 0},
     [S_GREETING] = {"GREETING", "receiving the initial server greeting",
                     "initial greeting", T_COMMAND, 0, 0},
-    [S_EHLO] = {"EHLO", "performing the EHLO handshake", "EHLO", T_COMMAND,
-                1, 0},
-    [S_HELO] = {"HELO", "performing the HELO handshake", "HELO", T_COMMAND,
-                1, 0},
+    [S_EHLO] = {"EHLO", "performing the EHLO handshake", "EHLO", T_COMMAND, 1,
+                0},
+    [S_HELO] = {"HELO", "performing the HELO handshake", "HELO", T_COMMAND, 1,
+                0},
     [S_STARTTLS] = {"STARTTLS", "sending STARTTLS", "STARTTLS", T_COMMAND, 1,
                     0},
     [S_TLS] = {"TLS", "performing the TLS handshake", NULL, T_COMMAND, 1, 0},
@@ -93,8 +93,9 @@ static const struct smtp_state_info {
     [S_RCPT] = {"RCPT", "sending RCPT TO", "RCPT TO", T_COMMAND, 1, 1},
     [S_DATA] = {"DATA", "sending DATA command", "DATA", T_COMMAND, 1, 1},
     [S_CONTENT] = {"CONTENT", "sending message body", NULL, T_DATA, 1, 1},
-    [S_DOT] = {"DOT", "sending end of data -- message may be sent more "
-                      "than once",
+    [S_DOT] = {"DOT",
+               "sending end of data -- message may be sent more "
+               "than once",
                "end of DATA", T_DATA, 1, 1},
     [S_RSET] = {"RSET", "sending RSET", "RSET", T_COMMAND, 1, 1},
     [S_QUIT] = {"QUIT", "sending QUIT", "QUIT", T_COMMAND, 1, 0},
@@ -127,8 +128,7 @@ struct dlp_smtp {
 
 /* smtp_abort - an impossible state: a bug, never go on */
 static void smtp_abort(const DLP_SMTP *s, const char *where) {
-  fprintf(stderr, "dlp_smtp: %s: impossible state %d\n", where,
-          (int)s->state);
+  fprintf(stderr, "dlp_smtp: %s: impossible state %d\n", where, (int)s->state);
   abort();
 }
 
@@ -142,8 +142,7 @@ DLP_SMTP *dlp_smtp_create(const DLP_CONFIG *cfg,
   s->cfg = cfg;
   s->server = server;
   s->state = S_CONNECT;
-  snprintf(s->label, sizeof(s->label), "%s[?]:%u", server->host,
-           server->port);
+  snprintf(s->label, sizeof(s->label), "%s[?]:%u", server->host, server->port);
   return s;
 }
 
@@ -250,8 +249,8 @@ static void smtp_reply_fail(DLP_SMTP *s) {
             outcome == DLP_OUTCOME_REJECTED     ? r->dsn
             : outcome == DLP_OUTCOME_TLS_FAILED ? "4.7.5"
                                                 : "4.4.1",
-            "DLP %s said: %d %s %s (in reply to %s command)", s->label,
-            r->code, r->dsn, r->text, si->cmd);
+            "DLP %s said: %d %s %s (in reply to %s command)", s->label, r->code,
+            r->dsn, r->text, si->cmd);
 }
 
 /* smtp_ehlo_line - note the capability named on one EHLO reply line */
@@ -312,8 +311,9 @@ static int smtp_read_reply(DLP_SMTP *s) {
     }
     if (n >= SMTP_REPLY_LINES ||
         (rs = dlp_reply_line(&s->reply, line, len)) == DLP_REPLY_MALFORMED) {
-      smtp_fail(s, state_info[s->state].in_txn ? DLP_OUTCOME_DEFERRED
-                                               : DLP_OUTCOME_BUSY,
+      smtp_fail(s,
+                state_info[s->state].in_txn ? DLP_OUTCOME_DEFERRED
+                                            : DLP_OUTCOME_BUSY,
                 "4.5.0", "DLP %s: malformed reply while %s", s->label,
                 state_info[s->state].desc);
       return -1;
@@ -371,9 +371,8 @@ static int smtp_handshake(DLP_SMTP *s) {
 
   if (s->cfg->tls_ctx != NULL)
     rc = dlp_tls_handshake(s->cfg->tls_ctx, s->io, s->server,
-                           s->server->tls_level, s->step_deadline,
-                           s->tls_info, sizeof(s->tls_info), dsn, err,
-                           sizeof(err));
+                           s->server->tls_level, s->step_deadline, s->tls_info,
+                           sizeof(s->tls_info), dsn, err, sizeof(err));
   if (rc == 0) {
     s->tls_active = 1;
     s->caps = 0; /* forget everything learnt in plaintext */
@@ -390,8 +389,8 @@ static int smtp_handshake(DLP_SMTP *s) {
     return 0;
   }
   smtp_fail(s, DLP_OUTCOME_TLS_FAILED, dsn,
-            "DLP %s: TLS is required, but the handshake failed: %s",
-            s->label, err);
+            "DLP %s: TLS is required, but the handshake failed: %s", s->label,
+            err);
   return -1;
 }
 
@@ -597,8 +596,7 @@ static int smtp_step(DLP_SMTP *s) {
 /* smtp_run - step until the session is READY (0) or FAILED (-1) */
 static int smtp_run(DLP_SMTP *s) {
   while (s->state != S_READY) {
-    if (s->state == S_FAILED || s->state == S_CLOSED ||
-        smtp_step(s) < 0)
+    if (s->state == S_FAILED || s->state == S_CLOSED || smtp_step(s) < 0)
       return -1;
   }
   return 0;
@@ -649,8 +647,7 @@ static int smtp_param_ok(const DLP_SMTP *s, const char *p, int rcpt) {
       strcasecmp(p + 5, "7BIT"))
     return 0; /* BINARYMIME would need CHUNKING */
   for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-    if (strlen(known[i].kw) == kwlen &&
-        strncasecmp(p, known[i].kw, kwlen) == 0)
+    if (strlen(known[i].kw) == kwlen && strncasecmp(p, known[i].kw, kwlen) == 0)
       return known[i].rcpt == rcpt && (s->caps & known[i].cap) != 0;
   return 0;
 }
@@ -707,8 +704,8 @@ int dlp_smtp_mail(DLP_SMTP *s, const char *sender, const char *const *args,
 
 /* dlp_smtp_rcpt - RCPT TO; a refusal is this recipient's only */
 dlp_smtp_rcpt_status dlp_smtp_rcpt(DLP_SMTP *s, const char *rcpt,
-                                   const char *const *args,
-                                   int64_t deadline_ms, DLP_REPLY *reply) {
+                                   const char *const *args, int64_t deadline_ms,
+                                   DLP_REPLY *reply) {
   smtp_ready(s, "dlp_smtp_rcpt");
   s->deadline = deadline_ms;
   if (smtp_build(s, "RCPT TO", rcpt, args, 1) < 0) {

@@ -80,8 +80,8 @@ int dlp_smtp_mail(DLP_SMTP *s, const char *sender, const char *const *args,
  * reply in *REPLY (a made-up 451 4.3.0 when RCPT is unsafe to send).
  */
 dlp_smtp_rcpt_status dlp_smtp_rcpt(DLP_SMTP *s, const char *rcpt,
-                                   const char *const *args,
-                                   int64_t deadline_ms, DLP_REPLY *reply);
+                                   const char *const *args, int64_t deadline_ms,
+                                   DLP_REPLY *reply);
 
 /*
  * dlp_smtp_data - DATA, the content of BODY, the final dot, each step

@@ -45,17 +45,17 @@ struct dlp_txn {
   void (*progress)(void *);
   void *progress_ctx;
   DLP_BODY *body;
-  DLP_SMTP *smtp;         /* the open session, or NULL */
-  size_t next_host;       /* index of the next server to try */
-  dlp_outcome *outcomes;  /* one per attempt */
+  DLP_SMTP *smtp;        /* the open session, or NULL */
+  size_t next_host;      /* index of the next server to try */
+  dlp_outcome *outcomes; /* one per attempt */
   size_t ntried;
   char *sender;
   char **sender_args;
   struct txn_rcpt *rcpts;
   size_t nrcpts;
-  int final; /* result.verdict is final */
+  int final;                                 /* result.verdict is final */
   char timeout_text[DLP_REPLY_TEXT_MAX + 1]; /* why a host timed out */
-  DLP_SMTP_FAILURE last_fail; /* the latest failed attempt */
+  DLP_SMTP_FAILURE last_fail;                /* the latest failed attempt */
   DLP_RESULT result;
 };
 
@@ -121,8 +121,8 @@ static void txn_note_host(DLP_TXN *txn, const char *label,
   char *d = txn->result.dlp;
   size_t used = strlen(d);
 
-  snprintf(d + used, sizeof(txn->result.dlp) - used, "%s%s/%s",
-           used ? "," : "", label, dlp_outcome_name(outcome));
+  snprintf(d + used, sizeof(txn->result.dlp) - used, "%s%s/%s", used ? "," : "",
+           label, dlp_outcome_name(outcome));
 }
 
 /* txn_reply - fill the client reply */
@@ -152,8 +152,8 @@ static const char *txn_reason(const DLP_TXN *txn, dlp_verdict v,
     return "unreachable";
   default:
     if (txn->ntried > 0 &&
-        dlp_verdict_decide(txn->outcomes, txn->ntried, txn->cfg->nservers,
-                           1) == DLP_VERDICT_BYPASS)
+        dlp_verdict_decide(txn->outcomes, txn->ntried, txn->cfg->nservers, 1) ==
+            DLP_VERDICT_BYPASS)
       return "disabled"; /* would have been a bypass */
     return last == DLP_OUTCOME_NONE ? "internal" : dlp_outcome_name(last);
   }
@@ -185,8 +185,7 @@ static dlp_verdict txn_final(DLP_TXN *txn, dlp_verdict v,
       snprintf(dsn, sizeof(dsn), "4.4.1");
     txn_reply(txn, 451, dsn, text);
   } else if (v == DLP_VERDICT_REJECT) {
-    txn_reply(txn, 550, f != NULL && f->dsn[0] == '5' ? f->dsn : "5.7.1",
-              text);
+    txn_reply(txn, 550, f != NULL && f->dsn[0] == '5' ? f->dsn : "5.7.1", text);
   } else {
     if (v == DLP_VERDICT_BYPASS && txn->timeout_text[0])
       text = txn->timeout_text; /* row 2: the timeout is the story */
@@ -256,8 +255,7 @@ static dlp_verdict txn_attempt_failed(DLP_TXN *txn, DLP_SMTP *s) {
  * replay the first NREPLAY recipients, before DEADLINE (0: none).
  * Returns PENDING with txn->smtp open, or the final verdict.
  */
-static dlp_verdict txn_connect(DLP_TXN *txn, size_t nreplay,
-                               int64_t deadline) {
+static dlp_verdict txn_connect(DLP_TXN *txn, size_t nreplay, int64_t deadline) {
   const DLP_CONFIG *cfg = txn->cfg;
   DLP_SMTP *s;
   dlp_verdict v;
@@ -395,8 +393,7 @@ static dlp_verdict txn_all_refused(DLP_TXN *txn) {
   memset(&f, 0, sizeof(f));
   f.replied = 1;
   f.reply = txn->rcpts[pick].reply;
-  f.outcome = f.reply.code >= 500 ? DLP_OUTCOME_REJECTED
-                                  : DLP_OUTCOME_DEFERRED;
+  f.outcome = f.reply.code >= 500 ? DLP_OUTCOME_REJECTED : DLP_OUTCOME_DEFERRED;
   snprintf(f.dsn, sizeof(f.dsn), "%s",
            f.outcome == DLP_OUTCOME_REJECTED ? f.reply.dsn : "4.4.1");
   if (snprintf(f.text, sizeof(f.text),
