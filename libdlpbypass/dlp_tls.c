@@ -33,7 +33,9 @@
  * Session resumption: one SSL_SESSION per DLP host (server label), under
  * a mutex.  It is offered with SSL_set_session before the handshake and
  * replaced from the new-session callback, which is how TLS 1.3 tickets
- * (sent after the handshake, read with the first reply) arrive too.  The
+ * (sent after the handshake, read with the first reply) arrive too.
+ * Each handshake is offered a copy, so that a ticket stays usable when
+ * the server sends no new one on resumption (as Postfix's client does).  The
  * SSL knows its cache slot through ex_data.  The cache hangs on the
  * SSL_CTX (ex_data with a free function), so it lives as long as the
  * last connection that might still receive a ticket.  A session whose
@@ -218,12 +220,16 @@ static char *normalise_fp(const char *in) {
 static void ssl_error_text(char *buf, size_t len, const char *what) {
   unsigned long e = ERR_peek_error();
   const char *r = e ? ERR_reason_error_string(e) : NULL;
+  char text[256];
 
-  if (r != NULL)
+  if (e != 0 && ERR_SYSTEM_ERROR(e))
+    snprintf(buf, len, "%s: %s", what, strerror(ERR_GET_REASON(e)));
+  else if (r != NULL)
     snprintf(buf, len, "%s: %s", what, r);
-  else if (e != 0)
-    snprintf(buf, len, "%s: error %lx", what, e);
-  else
+  else if (e != 0) {
+    ERR_error_string_n(e, text, sizeof(text));
+    snprintf(buf, len, "%s: %s", what, text);
+  } else
     snprintf(buf, len, "%s", what);
   ERR_clear_error();
 }
@@ -527,10 +533,12 @@ static struct tls_slot *slot_for(DLP_TLS *tls, const struct dlp_server *server,
   *sess = NULL;
   pthread_mutex_lock(&c->lock);
   slot = cache_slot(c, server->label ? server->label : server->host);
+  /* a copy: OpenSSL marks a TLS 1.3 session it resumed as used up, but
+     a server that sends no new ticket on resumption (Postfix) takes the
+     same ticket again, as Postfix's own client offers it again */
   if (slot != NULL && slot->session != NULL &&
-      SSL_SESSION_is_resumable(slot->session) &&
-      SSL_SESSION_up_ref(slot->session))
-    *sess = slot->session;
+      SSL_SESSION_is_resumable(slot->session))
+    *sess = SSL_SESSION_dup(slot->session);
   pthread_mutex_unlock(&c->lock);
   return slot;
 }
@@ -545,8 +553,13 @@ static void slot_settle(DLP_TLS *tls, struct tls_slot *slot, SSL *ssl, int ok) {
   }
   pthread_mutex_lock(&tls->cache->lock);
   slot->usable = ok;
-  if (!ok || (now != NULL && SSL_SESSION_is_resumable(now))) {
-    old = slot->session; /* TLS 1.2: the session; 1.3: tickets follow */
+  /* failed: forget the host's session.  A full TLS 1.2 handshake: keep
+     its session.  TLS 1.3: tickets arrive later (new_session_cb).  A
+     resumed session stays as it is: servers such as Postfix send no new
+     ticket on resumption, and the one we hold can be offered again. */
+  if (!ok || (now != NULL && !SSL_session_reused(ssl) &&
+              SSL_SESSION_is_resumable(now))) {
+    old = slot->session;
     slot->session = now, now = NULL;
   }
   pthread_mutex_unlock(&tls->cache->lock);
