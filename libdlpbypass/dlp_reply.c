@@ -1,2 +1,147 @@
-/* dlp_reply.c - to be written */
+/*
+ * dlp_reply.c - parse and sanitise SMTP replies from the DLP (after
+ * Postfix's smtp_chat_resp).
+ *
+ * Contract:
+ *   dlp_reply_init(r)            empties R for the lines of one reply.
+ *   dlp_reply_line(r, line, len) adds one line (without CRLF; any bytes,
+ *                                NUL included).  Returns DLP_REPLY_MORE for
+ *                                a continuation line ("250-"), DLP_REPLY_DONE
+ *                                for the last one ("250 " or just "250"),
+ *                                DLP_REPLY_MALFORMED when:
+ *                                - the line is longer than DLP_REPLY_LINE_MAX,
+ *                                - it does not start with three digits, the
+ *                                  first 2..5, followed by ' ', '-' or its end,
+ *                                - its code differs from the earlier lines'.
+ *   The reply then holds: code (200..599); dsn, the enhanced status code of
+ *   the first line ("c.s.d", c in 2/4/5, s and d 1-3 digits) when its class
+ *   equals the code's first digit, else a made-up "2.0.0"/"4.0.0"/"5.0.0";
+ *   text, the text of every line without code and agreeing enhanced code,
+ *   trimmed, joined by one space, each byte that is not printable ASCII
+ *   (control, DEL, NUL, 8-bit) replaced by '?', at most DLP_REPLY_TEXT_MAX
+ *   bytes.  A single CR left at the end of a line is dropped.
+ *   dlp_reply_escape_percent(text, buf, buflen) doubles each '%' for
+ *   smfi_setreply(), never splitting a pair, and always NUL-terminates.
+ */
 #include "dlp_private.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* dlp_reply_init - prepare REPLY to receive the lines of one reply */
+void dlp_reply_init(DLP_REPLY *reply) {
+  memset(reply, 0, sizeof(*reply));
+}
+
+/* reply_is_digit - ASCII digit test, independent of locale */
+static int reply_is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+/* reply_digits - length (1-3) of the digit run at P[0..LEN), 0 if none */
+static size_t reply_digits(const char *p, size_t len) {
+  size_t n = 0;
+
+  while (n < len && n < 4 && reply_is_digit(p[n]))
+    n++;
+  return n >= 1 && n <= 3 ? n : 0;
+}
+
+/*
+ * reply_dsn_len - length of an enhanced status code "c.s.d" at the start
+ * of P[0..LEN) that ends there or before a space; 0 if there is none.
+ */
+static size_t reply_dsn_len(const char *p, size_t len) {
+  size_t i, n;
+
+  if (len < 5 || (p[0] != '2' && p[0] != '4' && p[0] != '5') || p[1] != '.')
+    return 0;
+  i = 2;
+  if ((n = reply_digits(p + i, len - i)) == 0)
+    return 0;
+  i += n;
+  if (i >= len || p[i] != '.')
+    return 0;
+  i++;
+  if ((n = reply_digits(p + i, len - i)) == 0)
+    return 0;
+  i += n;
+  if (i < len && p[i] != ' ')
+    return 0;
+  return i;
+}
+
+/* reply_append - add sanitised P[0..LEN) to the text, one space between */
+static void reply_append(DLP_REPLY *reply, const char *p, size_t len) {
+  size_t used = strlen(reply->text), i;
+
+  while (len > 0 && p[0] == ' ') {
+    p++;
+    len--;
+  }
+  while (len > 0 && p[len - 1] == ' ')
+    len--;
+  if (len == 0)
+    return;
+  if (used > 0 && used < DLP_REPLY_TEXT_MAX)
+    reply->text[used++] = ' ';
+  for (i = 0; i < len && used < DLP_REPLY_TEXT_MAX; i++) {
+    unsigned char c = (unsigned char)p[i];
+
+    reply->text[used++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+  }
+  reply->text[used] = 0;
+}
+
+/* dlp_reply_line - add one reply line to REPLY */
+dlp_reply_status dlp_reply_line(DLP_REPLY *reply, const char *line,
+                                size_t len) {
+  const char *text;
+  size_t tlen, dlen;
+  int code;
+
+  if (len > 0 && line[len - 1] == '\r')
+    len--;
+  if (len > DLP_REPLY_LINE_MAX || len < 3 || line[0] < '2' || line[0] > '5' ||
+      !reply_is_digit(line[1]) || !reply_is_digit(line[2]) ||
+      (len > 3 && line[3] != ' ' && line[3] != '-'))
+    return DLP_REPLY_MALFORMED;
+  code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+  if (reply->code != 0 && reply->code != code)
+    return DLP_REPLY_MALFORMED;
+  text = len > 4 ? line + 4 : line + len;
+  tlen = len > 4 ? len - 4 : 0;
+  dlen = reply_dsn_len(text, tlen);
+  if (dlen > 0 && text[0] != line[0])
+    dlen = 0; /* contradicting class: not ours, leave it in the text */
+  if (reply->code == 0) {
+    reply->code = code;
+    if (dlen > 0 && dlen < sizeof(reply->dsn)) {
+      memcpy(reply->dsn, text, dlen);
+      reply->dsn[dlen] = 0;
+    } else {
+      snprintf(reply->dsn, sizeof(reply->dsn), "%c.0.0", line[0]);
+    }
+  }
+  reply_append(reply, text + dlen, tlen - dlen);
+  return len > 3 && line[3] == '-' ? DLP_REPLY_MORE : DLP_REPLY_DONE;
+}
+
+/* dlp_reply_escape_percent - TEXT with '%' doubled, into BUF */
+char *dlp_reply_escape_percent(const char *text, char *buf, size_t buflen) {
+  size_t used = 0;
+
+  if (buflen == 0)
+    return buf;
+  for (; text != NULL && *text; text++) {
+    size_t need = *text == '%' ? 2 : 1;
+
+    if (used + need > buflen - 1)
+      break;
+    buf[used++] = *text;
+    if (*text == '%')
+      buf[used++] = '%';
+  }
+  buf[used] = 0;
+  return buf;
+}
