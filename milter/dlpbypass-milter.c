@@ -1,2 +1,251 @@
-/* to be written */
-int main(void) { return 1; }
+/*
+ * dlpbypass-milter.c - main program of dlpbypass-milter: options, the
+ * configuration, signals, and the libmilter set-up.
+ *
+ * Contract (DESIGN.md section 5):
+ *   dlpbypass-milter [-f] [-c FILE] [-p SOCKET]   run the milter
+ *   dlpbypass-milter -n [-c FILE]                 check FILE and exit
+ *   dlpbypass-milter -h                           usage
+ * Exit status: 0 normal stop or a good -n check; 1 configuration error;
+ * 2 usage error; 3 the milter could not start (socket, libmilter).
+ *
+ * Threads and signals: SIGHUP, SIGTERM and SIGINT are blocked before any
+ * thread starts.  libmilter's smfi_main() runs in a thread of its own; the
+ * main thread is the dedicated signal thread and waits for them with
+ * sigwait().  SIGHUP reloads the configuration (a bad file is logged and
+ * the old configuration kept; connections keep the configuration they
+ * started with); SIGTERM and SIGINT call smfi_stop().  The signal thread
+ * is the main thread on purpose: libmilter starts its own sigwait()
+ * thread for the same signals and stops the milter on SIGHUP, and Linux
+ * hands a signal sent to the process to its main thread first when that
+ * thread waits for it, so a SIGHUP here means reload, never stop.
+ */
+#include "config.h"
+
+#include "mlfi.h"
+
+#include <errno.h>
+#include <libmilter/mfapi.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#define MAIN_EXIT_CONFIG 1
+#define MAIN_EXIT_USAGE 2
+#define MAIN_EXIT_START 3
+
+#define MAIN_DEFAULT_CONFIG SYSCONFDIR "/dlpbypass.conf"
+#define MAIN_MAX_DATA ((1024 * 1024) - 1) /* Postfix headers may pass 64K */
+#define MAIN_DRAIN_SECS 30 /* wait this long for connections at exit */
+
+/* What the milter thread and the signal thread share. */
+struct main_run {
+  pthread_t signal_thread; /* the main thread, woken when smfi_main ends */
+  int status;              /* smfi_main's result */
+  int done;                /* smfi_main returned (under lock) */
+  pthread_mutex_t lock;
+};
+
+/* main_usage - print the usage on STREAM */
+static void main_usage(FILE *stream) {
+  fprintf(stream,
+          "usage: dlpbypass-milter [-f] [-c config] [-p socket]\n"
+          "       dlpbypass-milter -n [-c config]\n"
+          "  -c FILE    configuration file (default %s)\n"
+          "  -f         stay in the foreground, log to stderr too\n"
+          "  -n         check the configuration and exit\n"
+          "  -p SOCKET  milter socket, inet:PORT@ADDR or unix:PATH\n"
+          "             (overrides milter.socket)\n"
+          "  -h         this text\n",
+          MAIN_DEFAULT_CONFIG);
+}
+
+/* main_check - -n: "FILE: ok" and 0, or "FILE:LINE: problem" and 1 */
+static int main_check(const char *path) {
+  char err[1024];
+  DLP_CONFIG *cfg = dlp_config_load(path, err, sizeof(err));
+
+  if (cfg == NULL) {
+    fprintf(stderr, "%s\n", err[0] ? err : path);
+    return MAIN_EXIT_CONFIG;
+  }
+  printf("%s: ok\n", path);
+  dlp_config_unref(cfg);
+  return 0;
+}
+
+/* main_reload - SIGHUP: a new configuration, or keep the old one */
+static void main_reload(const char *path) {
+  char err[1024];
+  DLP_CONFIG *cfg = dlp_config_load(path, err, sizeof(err));
+
+  if (cfg == NULL) {
+    mlfi_log(LOG_ERR, "reload failed, keeping the old configuration: %s",
+             err);
+    return;
+  }
+  mlfi_config_swap(cfg);
+  mlfi_log(LOG_INFO, "configuration reloaded from %s", path);
+}
+
+/* main_milter_thread - run smfi_main(), then wake the signal thread */
+static void *main_milter_thread(void *arg) {
+  struct main_run *run = arg;
+  int status = smfi_main();
+
+  pthread_mutex_lock(&run->lock);
+  run->status = status;
+  run->done = 1;
+  pthread_mutex_unlock(&run->lock);
+  pthread_kill(run->signal_thread, SIGTERM);
+  return NULL;
+}
+
+/* main_signals - the signal set this program handles */
+static void main_signals(sigset_t *set) {
+  sigemptyset(set);
+  sigaddset(set, SIGHUP);
+  sigaddset(set, SIGTERM);
+  sigaddset(set, SIGINT);
+}
+
+/* main_wait - the signal loop; returns when smfi_main has ended */
+static int main_wait(struct main_run *run, const char *path) {
+  sigset_t set;
+  int sig, done;
+
+  main_signals(&set);
+  for (;;) {
+    if (sigwait(&set, &sig) != 0)
+      continue;
+    pthread_mutex_lock(&run->lock);
+    done = run->done;
+    pthread_mutex_unlock(&run->lock);
+    if (done)
+      return run->status;
+    if (sig == SIGHUP) {
+      main_reload(path);
+    } else {
+      mlfi_log(LOG_INFO, "%s: stopping", strsignal(sig));
+      smfi_stop();
+    }
+  }
+}
+
+/* main_setup - socket and callbacks; 0 or an exit status */
+static int main_setup(const char *sockname, int foreground) {
+  if (smfi_setconn((char *)sockname) != MI_SUCCESS ||
+      smfi_setmaxdatasize(MAIN_MAX_DATA) == 0 ||
+      mlfi_register() != MI_SUCCESS) {
+    mlfi_log(LOG_ERR, "cannot set up libmilter on %s", sockname);
+    return MAIN_EXIT_START;
+  }
+  if (smfi_opensocket(1) != MI_SUCCESS) {
+    mlfi_log(LOG_ERR, "cannot open the milter socket %s", sockname);
+    return MAIN_EXIT_START;
+  }
+  if (!foreground && daemon(0, 0) < 0) {
+    mlfi_log(LOG_ERR, "cannot go to the background: %s", strerror(errno));
+    return MAIN_EXIT_START;
+  }
+  return 0;
+}
+
+/* main_run_milter - start everything, wait for the end; exit status */
+static int main_run_milter(DLP_CONFIG *cfg, const char *path,
+                           const char *sockname, int foreground) {
+  struct main_run run;
+  pthread_t milter;
+  sigset_t set;
+  DLP_POOL *pool;
+  int status, i;
+
+  if ((status = main_setup(sockname, foreground)) != 0) {
+    dlp_config_unref(cfg);
+    return status;
+  }
+  if ((pool = dlp_pool_create()) == NULL) {
+    mlfi_log(LOG_ERR, "cannot create the DLP host pool");
+    dlp_config_unref(cfg);
+    return MAIN_EXIT_START;
+  }
+  mlfi_init(pool, cfg);
+  main_signals(&set);
+  pthread_sigmask(SIG_BLOCK, &set, NULL);
+  memset(&run, 0, sizeof(run));
+  pthread_mutex_init(&run.lock, NULL);
+  run.signal_thread = pthread_self();
+  if (pthread_create(&milter, NULL, main_milter_thread, &run) != 0) {
+    mlfi_log(LOG_ERR, "cannot start the milter thread");
+    return MAIN_EXIT_START;
+  }
+  mlfi_log(LOG_INFO, "starting on %s with %s", sockname, path);
+  status = main_wait(&run, path);
+  pthread_join(milter, NULL);
+  for (i = 0; i < MAIN_DRAIN_SECS * 10 && mlfi_active() > 0; i++)
+    usleep(100000);
+  if (mlfi_active() > 0) { /* a session still uses them: leave to exit */
+    mlfi_log(LOG_WARNING, "exiting with %u connections open", mlfi_active());
+    return status == MI_SUCCESS ? 0 : MAIN_EXIT_START;
+  }
+  mlfi_shutdown();
+  dlp_pool_free(pool);
+  pthread_mutex_destroy(&run.lock);
+  mlfi_log(LOG_INFO, "stopped");
+  return status == MI_SUCCESS ? 0 : MAIN_EXIT_START;
+}
+
+int main(int argc, char **argv) {
+  const char *path = MAIN_DEFAULT_CONFIG, *sockname = NULL;
+  int foreground = 0, check = 0, c, status;
+  char err[1024], *abspath;
+  DLP_CONFIG *cfg;
+
+  while ((c = getopt(argc, argv, "c:fhnp:")) != -1) {
+    switch (c) {
+    case 'c':
+      path = optarg;
+      break;
+    case 'f':
+      foreground = 1;
+      break;
+    case 'n':
+      check = 1;
+      break;
+    case 'p':
+      sockname = optarg;
+      break;
+    case 'h':
+      main_usage(stdout);
+      return 0;
+    default:
+      main_usage(stderr);
+      return MAIN_EXIT_USAGE;
+    }
+  }
+  if (optind != argc) {
+    main_usage(stderr);
+    return MAIN_EXIT_USAGE;
+  }
+  if (check)
+    return main_check(path);
+  openlog(MLFI_NAME, LOG_PID | (foreground ? LOG_PERROR : 0), LOG_MAIL);
+  if ((cfg = dlp_config_load(path, err, sizeof(err))) == NULL) {
+    mlfi_log(LOG_ERR, "%s", err[0] ? err : path);
+    closelog();
+    return MAIN_EXIT_CONFIG;
+  }
+  if (sockname == NULL)
+    sockname = dlp_config_milter_socket(cfg);
+  /* daemon() changes to "/": reload from the absolute path */
+  if ((abspath = realpath(path, NULL)) != NULL)
+    path = abspath;
+  status = main_run_milter(cfg, path, sockname, foreground);
+  free(abspath);
+  closelog();
+  return status;
+}

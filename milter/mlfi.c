@@ -1,2 +1,621 @@
-/* to be written */
+/*
+ * mlfi.c - the libmilter callbacks of dlpbypass-milter.
+ *
+ * Contract: the callbacks stay thin; they feed one DLP_TXN per message
+ * (dlp_txn_mail at MAIL, dlp_txn_rcpt per RCPT, the header and body
+ * bytes into dlp_txn_body, dlp_txn_eom at end of message) and turn the
+ * library's answers into milter replies in one place, mlfi_libstatus():
+ *   DELIVERED -> SMFIS_DISCARD (the DLP owns the message now)
+ *   BYPASS    -> bypass header added, SMFIS_ACCEPT
+ *   TEMPFAIL  -> 4xx reply, SMFIS_TEMPFAIL
+ *   REJECT    -> the DLP's 5xx reply, SMFIS_REJECT
+ *   anything else, and every internal failure -> 451 4.3.0 TEMPFAIL.
+ * A 4xx/5xx for one recipient refuses that recipient only.
+ *
+ * State: struct mlfi_conn (smfi_setpriv) holds the configuration
+ * reference taken at connect time and the current message; struct
+ * mlfi_msg holds the DLP_TXN.  mlfi_msg_end() is the one cleanup that
+ * abort, close, eom and a new MAIL on the same connection call.
+ * Module state: the current configuration and the connection count
+ * (both under mlfi_lock) and the pool (set once before smfi_main).
+ *
+ * Logging: one line per decision, Postfix style:
+ *   QUEUEID: verdict=V reason=R dlp=HOSTS delay=S.sss from=<S> nrcpt=N
+ *            [dlp_queue_id=ID] [tls="..."] [reply="CODE DSN TEXT"]
+ * and one per refused recipient:
+ *   QUEUEID: rcpt=<R> verdict=reject|tempfail dlp=HOSTS reply="..."
+ */
+#include "config.h"
+
 #include "mlfi.h"
+
+#include <errno.h>
+#include <libmilter/mfapi.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+/* One message (MAIL ... end of message or abort). */
+struct mlfi_msg {
+  DLP_TXN *txn;          /* NULL once the message is refused */
+  char qid[64];          /* Postfix queue id, macro {i} */
+  char *from;            /* envelope sender without <> */
+  size_t nrcpt;          /* recipients that go on */
+  struct timespec start; /* CLOCK_MONOTONIC at MAIL */
+  int logged;            /* the decision line is written */
+};
+
+/* One milter connection. */
+struct mlfi_conn {
+  DLP_CONFIG *cfg;      /* our reference, taken at connect */
+  int leadspc;          /* header values keep their leading space */
+  struct mlfi_msg *msg; /* the message in progress, or NULL */
+};
+
+/* A reply as handed to Postfix, for the log. */
+struct mlfi_sent {
+  dlp_verdict verdict; /* what Postfix was told */
+  const char *reason;
+  DLP_REPLY reply; /* code 0: no reply text */
+};
+
+static pthread_mutex_t mlfi_lock = PTHREAD_MUTEX_INITIALIZER;
+static DLP_CONFIG *mlfi_cfg; /* current configuration, under mlfi_lock */
+static unsigned mlfi_nconn;  /* open connections, under mlfi_lock */
+static DLP_POOL *mlfi_pool;  /* set before smfi_main, then read-only */
+
+#define MLFI_INTERNAL_DSN "4.3.0"
+
+/* mlfi_log - one line to syslog (stderr too with LOG_PERROR) */
+void mlfi_log(int priority, const char *fmt, ...) {
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsyslog(priority, fmt, ap);
+  va_end(ap);
+}
+
+/* mlfi_init - install the pool and the first configuration */
+void mlfi_init(DLP_POOL *pool, DLP_CONFIG *cfg) {
+  mlfi_pool = pool;
+  mlfi_config_swap(cfg);
+}
+
+/* mlfi_config_swap - make CFG current (takes its reference) */
+void mlfi_config_swap(DLP_CONFIG *cfg) {
+  DLP_CONFIG *old;
+
+  pthread_mutex_lock(&mlfi_lock);
+  old = mlfi_cfg;
+  mlfi_cfg = cfg;
+  pthread_mutex_unlock(&mlfi_lock);
+  if (old != NULL)
+    dlp_config_unref(old);
+}
+
+/* mlfi_config_get - a new reference to the current configuration */
+DLP_CONFIG *mlfi_config_get(void) {
+  DLP_CONFIG *cfg = NULL;
+
+  pthread_mutex_lock(&mlfi_lock);
+  if (mlfi_cfg != NULL)
+    cfg = dlp_config_ref(mlfi_cfg);
+  pthread_mutex_unlock(&mlfi_lock);
+  return cfg;
+}
+
+/* mlfi_active - how many milter connections are open now */
+unsigned mlfi_active(void) {
+  unsigned n;
+
+  pthread_mutex_lock(&mlfi_lock);
+  n = mlfi_nconn;
+  pthread_mutex_unlock(&mlfi_lock);
+  return n;
+}
+
+/* mlfi_shutdown - drop the configuration, forget the pool */
+void mlfi_shutdown(void) {
+  mlfi_config_swap(NULL);
+  mlfi_pool = NULL;
+}
+
+/* mlfi_printable - SRC with non-printables and '"' as '?', for the log */
+static const char *mlfi_printable(const char *src, char *buf, size_t len) {
+  size_t i;
+
+  for (i = 0; src[i] != '\0' && i + 1 < len; i++)
+    buf[i] = (src[i] >= 0x20 && src[i] < 0x7f && src[i] != '"') ? src[i] : '?';
+  buf[i] = '\0';
+  return buf;
+}
+
+/* mlfi_elapsed - seconds since START */
+static double mlfi_elapsed(const struct timespec *start) {
+  struct timespec now;
+
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (double)(now.tv_sec - start->tv_sec) +
+         (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+/* mlfi_note_qid - remember the queue id ({i}) once the MTA tells it */
+static void mlfi_note_qid(SMFICTX *ctx, struct mlfi_msg *msg) {
+  const char *qid = smfi_getsymval(ctx, (char *)"i");
+
+  if (msg != NULL && qid != NULL && *qid != '\0')
+    mlfi_printable(qid, msg->qid, sizeof(msg->qid));
+}
+
+/* mlfi_conn_of - the connection state of CTX, made on first use */
+static struct mlfi_conn *mlfi_conn_of(SMFICTX *ctx) {
+  struct mlfi_conn *conn = smfi_getpriv(ctx);
+
+  if (conn != NULL)
+    return conn;
+  if ((conn = calloc(1, sizeof(*conn))) == NULL)
+    return NULL;
+  if (smfi_setpriv(ctx, conn) != MI_SUCCESS) {
+    free(conn);
+    return NULL;
+  }
+  pthread_mutex_lock(&mlfi_lock);
+  mlfi_nconn++;
+  pthread_mutex_unlock(&mlfi_lock);
+  return conn;
+}
+
+/* mlfi_msg_end - the one cleanup: release the message of CONN */
+static void mlfi_msg_end(struct mlfi_conn *conn) {
+  struct mlfi_msg *msg;
+
+  if (conn == NULL || (msg = conn->msg) == NULL)
+    return;
+  if (msg->txn != NULL)
+    dlp_txn_free(msg->txn);
+  free(msg->from);
+  free(msg);
+  conn->msg = NULL;
+}
+
+/* mlfi_setreply - hand REPLY to Postfix; failure is logged, not fatal */
+static void mlfi_setreply(SMFICTX *ctx, const struct mlfi_msg *msg,
+                          const DLP_REPLY *reply) {
+  char code[8], dsn[sizeof(reply->dsn)], text[2 * DLP_REPLY_TEXT_MAX + 2];
+
+  snprintf(code, sizeof(code), "%d", reply->code);
+  snprintf(dsn, sizeof(dsn), "%s", reply->dsn);
+  dlp_reply_escape_percent(reply->text, text, sizeof(text));
+  if (smfi_setreply(ctx, code, dsn, text) != MI_SUCCESS)
+    mlfi_log(LOG_WARNING, "%s: smfi_setreply(%s %s %s) failed",
+             msg != NULL ? msg->qid : "NOQUEUE", code, dsn, text);
+}
+
+/* mlfi_fix_reply - REPLY made fit for class C ('4' or '5') */
+static void mlfi_fix_reply(DLP_REPLY *out, const DLP_REPLY *in, char c) {
+  *out = *in;
+  if (out->code / 100 != c - '0')
+    out->code = c == '4' ? 451 : 550;
+  if (out->dsn[0] != c || out->dsn[1] != '.')
+    snprintf(out->dsn, sizeof(out->dsn), "%s",
+             c == '4' ? MLFI_INTERNAL_DSN : "5.7.1");
+  if (out->text[0] == '\0')
+    snprintf(out->text, sizeof(out->text), "%s",
+             c == '4' ? "DLP filter: try again later" : "DLP filter: rejected");
+}
+
+/* mlfi_stamp - add the bypass header; 0 or -1 */
+static int mlfi_stamp(SMFICTX *ctx, const struct mlfi_conn *conn,
+                      const char *reason) {
+  char name[256], value[64];
+
+  snprintf(name, sizeof(name), "%s", dlp_config_bypass_header(conn->cfg));
+  snprintf(value, sizeof(value), "%s%s", conn->leadspc ? " " : "",
+           reason[0] ? reason : "bypass");
+  return smfi_addheader(ctx, name, value) == MI_SUCCESS ? 0 : -1;
+}
+
+/*
+ * mlfi_libstatus - the library's RESULT as a milter reply.  AT_EOM is
+ * zero at MAIL/RCPT time, where DELIVERED and BYPASS only continue (they
+ * are applied at end of message).  SENT says what Postfix was told.
+ */
+static sfsistat mlfi_libstatus(SMFICTX *ctx, const struct mlfi_conn *conn,
+                               const struct mlfi_msg *msg,
+                               const DLP_RESULT *res, int at_eom,
+                               struct mlfi_sent *sent) {
+  memset(sent, 0, sizeof(*sent));
+  sent->verdict = res->verdict;
+  sent->reason = res->reason[0] ? res->reason : "internal";
+  switch (res->verdict) {
+  case DLP_VERDICT_DELIVERED:
+    return at_eom ? SMFIS_DISCARD : SMFIS_CONTINUE;
+  case DLP_VERDICT_BYPASS:
+    if (!at_eom)
+      return SMFIS_CONTINUE;
+    if (mlfi_stamp(ctx, conn, res->reason) == 0)
+      return SMFIS_ACCEPT;
+    sent->verdict = DLP_VERDICT_TEMPFAIL; /* never deliver unstamped */
+    sent->reason = "internal";
+    sent->reply.code = 451;
+    snprintf(sent->reply.dsn, sizeof(sent->reply.dsn), MLFI_INTERNAL_DSN);
+    snprintf(sent->reply.text, sizeof(sent->reply.text),
+             "DLP filter: cannot add the %s header",
+             dlp_config_bypass_header(conn->cfg));
+    mlfi_setreply(ctx, msg, &sent->reply);
+    return SMFIS_TEMPFAIL;
+  case DLP_VERDICT_REJECT:
+    mlfi_fix_reply(&sent->reply, &res->reply, '5');
+    mlfi_setreply(ctx, msg, &sent->reply);
+    return SMFIS_REJECT;
+  case DLP_VERDICT_TEMPFAIL:
+    mlfi_fix_reply(&sent->reply, &res->reply, '4');
+    mlfi_setreply(ctx, msg, &sent->reply);
+    return SMFIS_TEMPFAIL;
+  default: /* PENDING where a verdict is due: fail closed */
+    sent->verdict = DLP_VERDICT_TEMPFAIL;
+    sent->reason = "internal";
+    mlfi_fix_reply(&sent->reply, &res->reply, '4');
+    snprintf(sent->reply.dsn, sizeof(sent->reply.dsn), MLFI_INTERNAL_DSN);
+    mlfi_setreply(ctx, msg, &sent->reply);
+    return SMFIS_TEMPFAIL;
+  }
+}
+
+/* mlfi_log_decision - the one line for the decision on MSG */
+static void mlfi_log_decision(struct mlfi_msg *msg, const DLP_RESULT *res,
+                              const struct mlfi_sent *sent) {
+  char from[256], extra[1024], tmp[2 * DLP_REPLY_TEXT_MAX];
+  size_t n = 0;
+
+  extra[0] = '\0';
+  if (res != NULL && res->dlp_queue_id[0])
+    n += snprintf(extra + n, sizeof(extra) - n, " dlp_queue_id=%s",
+                  mlfi_printable(res->dlp_queue_id, tmp, sizeof(tmp)));
+  if (res != NULL && res->tls[0] && n < sizeof(extra))
+    n += snprintf(extra + n, sizeof(extra) - n, " tls=\"%s\"",
+                  mlfi_printable(res->tls, tmp, sizeof(tmp)));
+  if (sent->reply.code != 0 && n < sizeof(extra))
+    snprintf(extra + n, sizeof(extra) - n, " reply=\"%d %s %s\"",
+             sent->reply.code, sent->reply.dsn,
+             mlfi_printable(sent->reply.text, tmp, sizeof(tmp)));
+  mlfi_log(LOG_INFO,
+           "%s: verdict=%s reason=%s dlp=%s delay=%.3f from=<%s> nrcpt=%zu%s",
+           msg->qid, dlp_verdict_name(sent->verdict), sent->reason,
+           res != NULL && res->dlp[0] ? res->dlp : "none",
+           mlfi_elapsed(&msg->start),
+           mlfi_printable(msg->from != NULL ? msg->from : "", from,
+                          sizeof(from)),
+           msg->nrcpt, extra);
+  msg->logged = 1;
+}
+
+/*
+ * mlfi_refuse - message-level refusal for an internal failure WHAT:
+ * 451 4.3.0, logged, the DLP session closed (fail closed).
+ */
+static sfsistat mlfi_refuse(SMFICTX *ctx, struct mlfi_conn *conn,
+                            struct mlfi_msg *msg, const char *what) {
+  DLP_RESULT res;
+  struct mlfi_sent sent;
+  sfsistat status;
+
+  memset(&res, 0, sizeof(res));
+  if (msg != NULL && msg->txn != NULL)
+    res = *dlp_txn_result(msg->txn);
+  res.verdict = DLP_VERDICT_TEMPFAIL;
+  snprintf(res.reason, sizeof(res.reason), "internal");
+  res.reply.code = 451;
+  snprintf(res.reply.dsn, sizeof(res.reply.dsn), MLFI_INTERNAL_DSN);
+  snprintf(res.reply.text, sizeof(res.reply.text), "DLP filter: %s", what);
+  status = mlfi_libstatus(ctx, conn, msg, &res, 0, &sent);
+  if (msg == NULL) {
+    mlfi_log(LOG_ERR, "NOQUEUE: verdict=tempfail reason=internal dlp=none "
+                      "delay=0.000 reply=\"451 4.3.0 DLP filter: %s\"",
+             what);
+    return status;
+  }
+  if (!msg->logged)
+    mlfi_log_decision(msg, &res, &sent);
+  if (msg->txn != NULL) {
+    dlp_txn_free(msg->txn);
+    msg->txn = NULL;
+  }
+  return status;
+}
+
+/* mlfi_progress - dlp_txn_eom's keep-alive: tell Postfix we are busy */
+static void mlfi_progress(void *ctx) {
+  (void)smfi_progress((SMFICTX *)ctx);
+}
+
+/* mlfi_negotiate - header values with their leading space; add headers */
+static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0,
+                               unsigned long f1, unsigned long f2,
+                               unsigned long f3, unsigned long *pf0,
+                               unsigned long *pf1, unsigned long *pf2,
+                               unsigned long *pf3) {
+  struct mlfi_conn *conn = mlfi_conn_of(ctx);
+
+  (void)f2;
+  (void)f3;
+  if (conn == NULL)
+    return SMFIS_TEMPFAIL;
+  *pf0 = f0 & SMFIF_ADDHDRS;
+  *pf1 = f1 & SMFIP_HDR_LEADSPC; /* no SMFIP_SKIP: we need every byte */
+  *pf2 = 0;
+  *pf3 = 0;
+  conn->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
+  return SMFIS_CONTINUE;
+}
+
+/* mlfi_connect - take a reference to the configuration of the moment */
+static sfsistat mlfi_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *addr) {
+  struct mlfi_conn *conn = mlfi_conn_of(ctx);
+
+  (void)host;
+  (void)addr;
+  if (conn == NULL)
+    return mlfi_refuse(ctx, NULL, NULL, "out of memory");
+  if (conn->cfg == NULL && (conn->cfg = mlfi_config_get()) == NULL)
+    return mlfi_refuse(ctx, conn, NULL, "no configuration");
+  return SMFIS_CONTINUE;
+}
+
+/* mlfi_unbracket - copy of ADDR without its <> */
+static char *mlfi_unbracket(const char *addr) {
+  size_t len = strlen(addr);
+
+  if (len >= 2 && addr[0] == '<' && addr[len - 1] == '>')
+    return strndup(addr + 1, len - 2);
+  return strdup(addr);
+}
+
+/* mlfi_early - a final verdict at MAIL/RCPT: refuse now or go on */
+static sfsistat mlfi_early(SMFICTX *ctx, struct mlfi_conn *conn,
+                           struct mlfi_msg *msg) {
+  const DLP_RESULT *res = dlp_txn_result(msg->txn);
+  struct mlfi_sent sent;
+  sfsistat status;
+
+  status = mlfi_libstatus(ctx, conn, msg, res, 0, &sent);
+  if (status != SMFIS_CONTINUE && !msg->logged)
+    mlfi_log_decision(msg, res, &sent);
+  return status;
+}
+
+/* mlfi_envfrom - a new message: open the DLP transaction, send MAIL */
+static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv) {
+  struct mlfi_conn *conn = mlfi_conn_of(ctx);
+  struct mlfi_msg *msg;
+  sfsistat status;
+
+  if (conn == NULL)
+    return mlfi_refuse(ctx, NULL, NULL, "out of memory");
+  mlfi_msg_end(conn);
+  if (conn->cfg == NULL && (conn->cfg = mlfi_config_get()) == NULL)
+    return mlfi_refuse(ctx, conn, NULL, "no configuration");
+  if ((msg = calloc(1, sizeof(*msg))) == NULL)
+    return mlfi_refuse(ctx, conn, NULL, "out of memory");
+  conn->msg = msg;
+  clock_gettime(CLOCK_MONOTONIC, &msg->start);
+  snprintf(msg->qid, sizeof(msg->qid), "NOQUEUE");
+  mlfi_note_qid(ctx, msg);
+  msg->from = mlfi_unbracket(argv[0] != NULL ? argv[0] : "");
+  if (msg->from == NULL)
+    return mlfi_refuse(ctx, conn, msg, "out of memory");
+  if ((msg->txn = dlp_txn_create(conn->cfg, mlfi_pool)) == NULL)
+    return mlfi_refuse(ctx, conn, msg, "cannot start a DLP transaction");
+  if (dlp_txn_mail(msg->txn, msg->from,
+                   argv[0] != NULL ? (const char *const *)argv + 1 : NULL) ==
+      DLP_VERDICT_PENDING)
+    return SMFIS_CONTINUE;
+  status = mlfi_early(ctx, conn, msg);
+  if (status != SMFIS_CONTINUE) {
+    dlp_txn_free(msg->txn); /* refused at MAIL: no more DLP talk */
+    msg->txn = NULL;
+  }
+  return status;
+}
+
+/* mlfi_refused_again - a callback for a message already refused */
+static sfsistat mlfi_refused_again(SMFICTX *ctx, struct mlfi_conn *conn) {
+  DLP_REPLY reply;
+
+  memset(&reply, 0, sizeof(reply));
+  reply.code = 451;
+  snprintf(reply.dsn, sizeof(reply.dsn), MLFI_INTERNAL_DSN);
+  snprintf(reply.text, sizeof(reply.text), "DLP filter: message refused");
+  mlfi_setreply(ctx, conn != NULL ? conn->msg : NULL, &reply);
+  return SMFIS_TEMPFAIL;
+}
+
+/* mlfi_msg_of - the live message of CTX, or NULL */
+static struct mlfi_msg *mlfi_msg_of(SMFICTX *ctx, struct mlfi_conn **connp) {
+  struct mlfi_conn *conn = smfi_getpriv(ctx);
+
+  *connp = conn;
+  if (conn == NULL || conn->msg == NULL || conn->msg->txn == NULL)
+    return NULL;
+  mlfi_note_qid(ctx, conn->msg);
+  return conn->msg;
+}
+
+/* mlfi_envrcpt - one recipient: the DLP's answer for it alone */
+static sfsistat mlfi_envrcpt(SMFICTX *ctx, char **argv) {
+  struct mlfi_conn *conn;
+  struct mlfi_msg *msg = mlfi_msg_of(ctx, &conn);
+  dlp_rcpt_status st = DLP_RCPT_ACCEPTED;
+  DLP_REPLY reply, sent;
+  char *rcpt, buf[512];
+  dlp_verdict v;
+  sfsistat status;
+
+  if (msg == NULL)
+    return mlfi_refused_again(ctx, conn);
+  if ((rcpt = mlfi_unbracket(argv[0] != NULL ? argv[0] : "")) == NULL)
+    return mlfi_refuse(ctx, conn, msg, "out of memory");
+  memset(&reply, 0, sizeof(reply));
+  v = dlp_txn_rcpt(msg->txn, rcpt,
+                   argv[0] != NULL ? (const char *const *)argv + 1 : NULL, &st,
+                   &reply);
+  if (v != DLP_VERDICT_PENDING) {
+    status = mlfi_early(ctx, conn, msg);
+  } else if (st == DLP_RCPT_ACCEPTED) {
+    status = SMFIS_CONTINUE;
+  } else {
+    mlfi_fix_reply(&sent, &reply, st == DLP_RCPT_REJECTED ? '5' : '4');
+    mlfi_setreply(ctx, msg, &sent);
+    mlfi_log(LOG_INFO, "%s: rcpt=<%s> verdict=%s dlp=%s reply=\"%d %s %s\"",
+             msg->qid, mlfi_printable(rcpt, buf, sizeof(buf)),
+             st == DLP_RCPT_REJECTED ? "reject" : "tempfail",
+             dlp_txn_result(msg->txn)->dlp[0] ? dlp_txn_result(msg->txn)->dlp
+                                              : "none",
+             sent.code, sent.dsn, sent.text);
+    status = st == DLP_RCPT_REJECTED ? SMFIS_REJECT : SMFIS_TEMPFAIL;
+  }
+  if (status == SMFIS_CONTINUE)
+    msg->nrcpt++;
+  free(rcpt);
+  return status;
+}
+
+/* mlfi_write_value - header VALUE with each "\n" or "\r\n" as "\r\n" */
+static int mlfi_write_value(DLP_BODY *body, const char *value) {
+  const char *run = value, *p;
+  size_t n;
+
+  for (p = value; *p != '\0'; p++) {
+    if (*p != '\n')
+      continue;
+    n = (size_t)(p - run);
+    if (n > 0 && p[-1] == '\r')
+      n--;
+    if (dlp_body_write(body, run, n) < 0 || dlp_body_write(body, "\r\n", 2) < 0)
+      return -1;
+    run = p + 1;
+  }
+  return dlp_body_write(body, run, (size_t)(p - run));
+}
+
+/* mlfi_header - "Name:value\r\n", byte for byte as the client sent it */
+static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value) {
+  struct mlfi_conn *conn;
+  struct mlfi_msg *msg = mlfi_msg_of(ctx, &conn);
+  DLP_BODY *body;
+
+  if (msg == NULL)
+    return mlfi_refused_again(ctx, conn);
+  body = dlp_txn_body(msg->txn);
+  if (dlp_body_write(body, name, strlen(name)) < 0 ||
+      dlp_body_write(body, conn->leadspc ? ":" : ": ",
+                     conn->leadspc ? 1 : 2) < 0 ||
+      mlfi_write_value(body, value) < 0 || dlp_body_write(body, "\r\n", 2) < 0)
+    return mlfi_refuse(ctx, conn, msg, "cannot store the message");
+  return SMFIS_CONTINUE;
+}
+
+/* mlfi_eoh - the empty line between header and body */
+static sfsistat mlfi_eoh(SMFICTX *ctx) {
+  struct mlfi_conn *conn;
+  struct mlfi_msg *msg = mlfi_msg_of(ctx, &conn);
+
+  if (msg == NULL)
+    return mlfi_refused_again(ctx, conn);
+  if (dlp_body_write(dlp_txn_body(msg->txn), "\r\n", 2) < 0)
+    return mlfi_refuse(ctx, conn, msg, "cannot store the message");
+  return SMFIS_CONTINUE;
+}
+
+/* mlfi_body - one chunk of the body */
+static sfsistat mlfi_body(SMFICTX *ctx, unsigned char *chunk, size_t len) {
+  struct mlfi_conn *conn;
+  struct mlfi_msg *msg = mlfi_msg_of(ctx, &conn);
+
+  if (msg == NULL)
+    return mlfi_refused_again(ctx, conn);
+  if (dlp_body_write(dlp_txn_body(msg->txn), chunk, len) < 0)
+    return mlfi_refuse(ctx, conn, msg, "cannot store the message");
+  return SMFIS_CONTINUE;
+}
+
+/* mlfi_eom - hand the message to the DLP; its verdict is our reply */
+static sfsistat mlfi_eom(SMFICTX *ctx) {
+  struct mlfi_conn *conn;
+  struct mlfi_msg *msg = mlfi_msg_of(ctx, &conn);
+  const DLP_RESULT *res;
+  struct mlfi_sent sent;
+  sfsistat status;
+  dlp_verdict v;
+
+  if (msg == NULL) {
+    status = mlfi_refused_again(ctx, conn);
+    mlfi_msg_end(conn);
+    return status;
+  }
+  if (dlp_body_finish(dlp_txn_body(msg->txn)) < 0) {
+    status = mlfi_refuse(ctx, conn, msg, "cannot store the message");
+    mlfi_msg_end(conn);
+    return status;
+  }
+  dlp_txn_set_progress(msg->txn, mlfi_progress, ctx);
+  v = dlp_txn_eom(msg->txn);
+  res = dlp_txn_result(msg->txn);
+  if (v != res->verdict || v == DLP_VERDICT_PENDING) {
+    status = mlfi_refuse(ctx, conn, msg, "no verdict");
+  } else {
+    status = mlfi_libstatus(ctx, conn, msg, res, 1, &sent);
+    if (!msg->logged)
+      mlfi_log_decision(msg, res, &sent);
+  }
+  mlfi_msg_end(conn);
+  return status;
+}
+
+/* mlfi_abort - the MTA gave up on this message */
+static sfsistat mlfi_abort(SMFICTX *ctx) {
+  mlfi_msg_end(smfi_getpriv(ctx));
+  return SMFIS_CONTINUE;
+}
+
+/* mlfi_close - end of the connection: release everything */
+static sfsistat mlfi_close(SMFICTX *ctx) {
+  struct mlfi_conn *conn = smfi_getpriv(ctx);
+
+  if (conn == NULL)
+    return SMFIS_CONTINUE;
+  mlfi_msg_end(conn);
+  if (conn->cfg != NULL)
+    dlp_config_unref(conn->cfg);
+  free(conn);
+  smfi_setpriv(ctx, NULL);
+  pthread_mutex_lock(&mlfi_lock);
+  mlfi_nconn--;
+  pthread_mutex_unlock(&mlfi_lock);
+  return SMFIS_CONTINUE;
+}
+
+/* mlfi_register - smfi_register() the callbacks */
+int mlfi_register(void) {
+  struct smfiDesc desc;
+
+  memset(&desc, 0, sizeof(desc));
+  desc.xxfi_name = (char *)MLFI_NAME;
+  desc.xxfi_version = SMFI_VERSION;
+  desc.xxfi_flags = SMFIF_ADDHDRS;
+  desc.xxfi_connect = mlfi_connect;
+  desc.xxfi_envfrom = mlfi_envfrom;
+  desc.xxfi_envrcpt = mlfi_envrcpt;
+  desc.xxfi_header = mlfi_header;
+  desc.xxfi_eoh = mlfi_eoh;
+  desc.xxfi_body = mlfi_body;
+  desc.xxfi_eom = mlfi_eom;
+  desc.xxfi_abort = mlfi_abort;
+  desc.xxfi_close = mlfi_close;
+  desc.xxfi_negotiate = mlfi_negotiate;
+  return smfi_register(desc);
+}
