@@ -27,6 +27,7 @@
 #   tl_pf_json NAME                 postqueue -j (one JSON object a line)
 #   tl_pf_count NAME                number of messages in its queue
 #   tl_pf_flush NAME                postqueue -f (retry deferred mail now)
+#   tl_pf_purge NAME                postsuper -d ALL
 #   tl_pf_wait_empty NAME [SECS]    until the queue is empty
 #   tl_pf_wait_deferred NAME [SECS] until a message is in the deferred
 #                                   queue with a reason; prints the reason
@@ -106,8 +107,10 @@ tl_skip() {
 
 # tl_fail - fail the test, showing what the logs say
 tl_fail() {
-    echo "FAIL: $TL_NAME: $*"
-    tl_dump
+    {
+        echo "FAIL: $TL_NAME: $*"
+        tl_dump
+    } >&2
     exit 1
 }
 
@@ -374,6 +377,11 @@ tl_pf_flush() {
         tl_fail "postqueue -f failed for instance $1"
 }
 
+# tl_pf_purge - delete every message in the queue of instance NAME
+tl_pf_purge() {
+    postsuper -c "$(tl_pf_dir "$1")" -d ALL >/dev/null 2>&1
+}
+
 # tl_pf_wait_empty - wait until the queue of NAME is empty (default 20 s)
 tl_pf_wait_empty() {
     local i n=$((${2:-20} * 5))
@@ -384,15 +392,16 @@ tl_pf_wait_empty() {
     tl_fail "queue of instance $1 not empty after ${2:-20}s: $(tl_pf_json "$1")"
 }
 
-# tl_pf_wait_deferred - wait for a deferred message with a reason in NAME
-# and print that reason (the "delay_reason" of its recipients)
+# tl_pf_wait_deferred - wait for a deferred message with a reason in NAME;
+# print (and keep in $TL_REASONS) "RCPT<tab>deferred<tab>REASON" lines
 tl_pf_wait_deferred() {
     local i n=$((${2:-20} * 5)) j
     for ((i = 0; i < n; i++)); do
         j=$(tl_pf_json "$1")
         if echo "$j" | grep -q '"queue_name": *"deferred"' &&
             echo "$j" | grep -q '"delay_reason"'; then
-            tl_json_reasons <<<"$j"
+            TL_REASONS=$(tl_json_reasons <<<"$j" | grep -P '\tdeferred\t')
+            echo "$TL_REASONS"
             return 0
         fi
         sleep 0.2
@@ -605,4 +614,82 @@ Message-ID: <$TL_NAME.$$.$RANDOM@sender.test>
 
 Test message of $TL_NAME.
 EOF
+}
+
+# ---- the usual set-up and checks of a sandwich test ---------------------
+
+# tl_setup - sinks "internet" (port 4) and "bounce" (port 5), the gateway
+tl_setup() {
+    tl_sink internet "$(tl_port 4)"
+    tl_sink bounce "$(tl_port 5)"
+    tl_gateway
+}
+
+# tl_send - send one test message from sender@sender.test to RCPT...
+# through the gateway's public smtpd; Subject SUBJ (default: the test name)
+tl_send() {
+    tl_msgfile "$TL_DIR/msg" "${TL_SUBJECT:-$TL_NAME}"
+    tl_smtp "$(tl_port 0)" sender@sender.test "$@" <"$TL_DIR/msg" ||
+        tl_fail "the gateway did not accept the message"
+}
+
+# tl_settle - wait until the gateway queue is empty and the sinks wrote
+tl_settle() {
+    tl_pf_wait_empty gw "${1:-20}"
+    sleep 0.3
+}
+
+# tl_expect_nmsgs - sink NAME must have received exactly COUNT messages
+tl_expect_nmsgs() {
+    local n
+    n=$(tl_nmsgs "$1")
+    [ "$n" = "$2" ] || tl_fail "sink $1 received $n messages, want $2"
+}
+
+# tl_expect_in_msg - the only message of sink NAME must match REGEX
+tl_expect_in_msg() {
+    local f
+    f=$(tl_msg "$1") || exit 1
+    grep -Eq -- "$2" "$f" ||
+        tl_fail "message in sink $1 does not match /$2/: $(cat "$f")"
+}
+
+# tl_expect_not_in_msg - the only message of sink NAME must not match REGEX
+tl_expect_not_in_msg() {
+    local f
+    f=$(tl_msg "$1") || exit 1
+    grep -Eq -- "$2" "$f" && tl_fail "message in sink $1 matches /$2/: $(cat "$f")"
+    return 0
+}
+
+# tl_expect_milter_log - the milter's log must match REGEX (waits 5 s)
+tl_expect_milter_log() {
+    local i
+    for ((i = 0; i < 25; i++)); do
+        grep -Eq -- "$1" "$TL_DIR/milter.log" 2>/dev/null && return 0
+        sleep 0.2
+    done
+    tl_fail "milter log does not match /$1/"
+}
+
+# tl_expect_bypassed REASON - delivered directly, once, stamped
+# "X-DLP-Bypass: REASON"; nothing bounced; the queue is empty
+tl_expect_bypassed() {
+    tl_settle
+    tl_expect_nmsgs internet 1
+    tl_expect_nmsgs bounce 0
+    tl_expect_in_msg internet "^X-DLP-Bypass: $1\$"
+    tl_expect_milter_log "verdict=bypass reason=$1 "
+}
+
+# tl_expect_deferred REGEX - the message waits in the deferred queue with
+# a reason matching REGEX; nothing was delivered or bounced
+tl_expect_deferred() {
+    tl_pf_wait_deferred gw 20 >/dev/null
+    echo "$TL_REASONS" | grep -Eq -- "$1" ||
+        tl_fail "deferral reason does not match /$1/: $TL_REASONS"
+    sleep 0.3
+    tl_expect_nmsgs internet 0
+    tl_expect_nmsgs bounce 0
+    [ "$(tl_pf_count gw)" = 1 ] || tl_fail "want 1 message queued: $(tl_pf_json gw)"
 }

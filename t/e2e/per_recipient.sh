@@ -1,0 +1,38 @@
+#!/bin/bash
+# per_recipient.sh - the DLP refuses one recipient (5xx at RCPT) and
+# accepts the other.  Only the refused recipient bounces, with the DLP's
+# text in the DSN; the DLP receives the message once, for the accepted
+# recipient only; nothing is delivered directly.
+# The DLP is a second private Postfix that refuses blocked@example.com and
+# relays what it accepts to a sink.
+. "$(dirname "$0")/testlib.sh"
+tl_init per_recipient 22240
+
+tl_setup
+tl_sink dlpout "$(tl_port 7)"
+tl_pf_new dlp
+tl_pf_main dlp "relayhost = [127.0.0.1]:$(tl_port 7)" \
+    "smtpd_recipient_restrictions = check_recipient_access inline:{ {blocked@example.com = 550 5.7.1 DLP-blocked-recipient policy} }, permit_mynetworks, reject"
+echo "127.0.0.1:$(tl_port 6) inet n - n - - smtpd" | tl_pf_master dlp
+tl_pf_start dlp
+tl_wait_port "$(tl_port 6)" || tl_fail "the DLP Postfix does not listen"
+
+tl_dlp_conf "$TL_DIR/dlp.conf" "127.0.0.1:$(tl_port 6)"
+tl_milter "$TL_DIR/dlp.conf"
+tl_send good@example.com blocked@example.com
+tl_settle
+tl_pf_wait_empty dlp
+sleep 0.3
+tl_expect_nmsgs internet 0
+tl_expect_nmsgs dlpout 1
+tl_expect_in_msg dlpout '^X-Rcpt-Args: <good@example\.com>$'
+tl_expect_not_in_msg dlpout 'blocked@example\.com>'
+tl_expect_nmsgs bounce 1
+f=$(tl_msg bounce)
+grep -q '^Final-Recipient: rfc822; *blocked@example\.com' "$f" ||
+    tl_fail "the DSN is not about blocked@: $(cat "$f")"
+grep -q 'good@example\.com' "$f" && grep -q '^Final-Recipient: rfc822; *good@' "$f" &&
+    tl_fail "the DSN also reports good@: $(cat "$f")"
+grep -q '550 5\.7\.1 DLP-blocked-recipient policy' "$f" ||
+    tl_fail "the DSN does not carry the DLP text: $(cat "$f")"
+tl_pass
