@@ -11,7 +11,9 @@
  *                   recipient is returned for it alone; a session failure
  *                   fails over like dlp_txn_mail() and replays MAIL and
  *                   the earlier RCPTs on the next host.
- *   dlp_txn_eom()   DATA, content, final dot (no overall deadline: the
+ *   dlp_txn_eom()   DATA, content, final dot (the caller has called
+ *                   dlp_body_finish(); a missing last CRLF is added on
+ *                   the wire all the same) (no overall deadline: the
  *                   progress callback runs every <= 5 s instead).  A
  *                   failure the verdict table allows to fail over (a
  *                   session timeout, a busy host) reconnects to the next
@@ -422,8 +424,6 @@ dlp_verdict dlp_txn_eom(DLP_TXN *txn) {
     accepted += txn->rcpts[i].status == DLP_RCPT_ACCEPTED;
   if (accepted == 0)
     return txn_all_refused(txn);
-  if (dlp_body_finish(txn->body) < 0)
-    return txn_internal(txn, "cannot store the message");
   while (dlp_smtp_data(txn->smtp, txn->body) < 0) {
     v = txn_attempt_failed(txn, txn->smtp);
     dlp_smtp_free(txn->smtp);

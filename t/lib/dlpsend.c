@@ -142,7 +142,7 @@ int main(int argc, char **argv) {
     printf("> status=%s reply=%d %s %s\n", rcpt_status_name[st], reply.code,
            reply.dsn, reply.text);
   }
-  if (read_body(txn) < 0) {
+  if (read_body(txn) < 0 || dlp_body_finish(dlp_txn_body(txn)) < 0) {
     fprintf(stderr, "dlpsend: cannot store the message\n");
     return 2;
   }
