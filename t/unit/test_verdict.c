@@ -114,8 +114,7 @@ static dlp_outcome letter_outcome(char c) {
 
 /* test_names - every outcome and verdict has its log word */
 static void test_names(void) {
-  tap_ok(strcmp(dlp_outcome_name(DLP_OUTCOME_UNREACHABLE), "unreachable") ==
-             0,
+  tap_ok(strcmp(dlp_outcome_name(DLP_OUTCOME_UNREACHABLE), "unreachable") == 0,
          "name: unreachable");
   tap_ok(strcmp(dlp_outcome_name(DLP_OUTCOME_SESSION_TIMEOUT),
                 "session_timeout") == 0,
