@@ -109,7 +109,6 @@ struct dlp_smtp {
   DLP_IO *io;
   smtp_state state;
   int tls_active;    /* the session runs over TLS */
-  int tls_skip;      /* level may: handshake failed, go on in plaintext */
   unsigned caps;     /* DLP_SMTP_CAP_* of the current EHLO */
   unsigned new_caps; /* collected while reading an EHLO reply */
   int64_t deadline;  /* caller's overall deadline, 0: none */
@@ -162,9 +161,16 @@ static void smtp_progress(DLP_SMTP *s) {
   }
 }
 
-/* smtp_tls_required - the server's level demands TLS */
+/*
+ * smtp_tls_required - TLS must be had: at level encrypt and verify; at
+ * level may too once STARTTLS was offered and sent (plaintext only when
+ * it is not offered: a 454 or a failed handshake is TLS_FAILED)
+ */
 static int smtp_tls_required(const DLP_SMTP *s) {
-  return s->server->tls_level >= DLP_TLS_ENCRYPT;
+  return s->server->tls_level >= DLP_TLS_ENCRYPT ||
+         (s->server->tls_level == DLP_TLS_MAY &&
+          (s->state == S_STARTTLS || s->state == S_TLS ||
+           s->state == S_TLS_EHLO));
 }
 
 /* smtp_set_deadline - deadline of the current state's step */
@@ -364,7 +370,7 @@ static int smtp_send_content(DLP_SMTP *s) {
   return 0;
 }
 
-/* smtp_handshake - TLS state: the handshake, or plaintext for "may" */
+/* smtp_handshake - TLS state: the handshake */
 static int smtp_handshake(DLP_SMTP *s) {
   char dsn[16] = "4.7.5", err[256] = "no TLS context";
   int rc = -1;
@@ -379,18 +385,8 @@ static int smtp_handshake(DLP_SMTP *s) {
     s->state = S_TLS_EHLO;
     return 0;
   }
-  if (!smtp_tls_required(s)) {
-    /* level may: reconnect and go on in plaintext */
-    dlp_io_close(s->io);
-    s->io = NULL;
-    s->tls_skip = 1;
-    s->tls_info[0] = 0;
-    s->state = S_CONNECT;
-    return 0;
-  }
   smtp_fail(s, DLP_OUTCOME_TLS_FAILED, dsn,
-            "DLP %s: TLS is required, but the handshake failed: %s", s->label,
-            err);
+            "DLP %s: TLS handshake failed: %s", s->label, err);
   return -1;
 }
 
@@ -464,7 +460,7 @@ static void smtp_after_ehlo(DLP_SMTP *s) {
   int level = s->server->tls_level;
 
   s->caps = s->new_caps;
-  if (s->tls_active || level == DLP_TLS_NONE || s->tls_skip) {
+  if (s->tls_active || level == DLP_TLS_NONE) {
     s->state = S_READY;
   } else if (s->caps & DLP_SMTP_CAP_STARTTLS) {
     s->state = S_STARTTLS;
@@ -531,10 +527,8 @@ static void smtp_handle(DLP_SMTP *s) {
                 s->label);
     else if (c == 2)
       s->state = S_TLS;
-    else if (!smtp_tls_required(s))
-      s->state = S_READY; /* level may: go on in plaintext */
     else
-      smtp_reply_fail(s);
+      smtp_reply_fail(s); /* TLS_FAILED, at level may too */
     break;
   case S_TLS_EHLO:
     if (c == 2)
