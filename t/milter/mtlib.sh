@@ -1,0 +1,191 @@
+# t/milter/mtlib.sh - helpers for the milter tests (source it, do not run it).
+#
+# Each test calls mt_init NAME PORTBASE once; it gets a private directory
+# $MT_DIR (removed at exit; every process it started is killed by pid) and
+# uses only the ports PORTBASE..PORTBASE+9 on 127.0.0.1.  Tests of this
+# directory use the range 21000-21999, one block of ten each.
+#
+#   mt_sink N [smtp-sink options...]  smtp-sink on port PORTBASE+N, one
+#                                     dump file per message in $MT_DIR/sinkN/
+#   mt_port N                         print port PORTBASE+N
+#   mt_conf FILE N...                 a config with servers 127.0.0.1:
+#                                     PORTBASE+N in that order; MT_BYPASS,
+#                                     MT_CONNECT, MT_COMMAND, MT_DATA,
+#                                     MT_DEADLINE, MT_HEADER override defaults
+#   mt_start CONF                     start the milter in the foreground on
+#                                     unix:$MT_DIR/milter.sock, log in
+#                                     $MT_LOG (MT_VALGRIND=1: under valgrind)
+#   mt_stop                           SIGTERM; the milter must exit 0
+#   mt_run SCRIPT.lua [-D name=value...]  run miltertest (output in $MT_OUT);
+#                                     scripts get sock= and lib= (mt.lua)
+#   mt_log_expect REGEX / mt_log_reject REGEX   the milter's log must (not)
+#                                     match (grep -E)
+#   mt_nmsgs N                        messages smtp-sink N received
+#   mt_body N [I]                     content of sink N's I-th message (1)
+#   mt_fail MESSAGE                   print MESSAGE, the logs, exit 1
+# Debugging: MT_KEEP=1 keeps $MT_DIR; MT_MILTER overrides the binary.
+
+MT_PIDS=""
+MT_MILTER_PID=""
+
+mt_init() {
+    MT_NAME=$1
+    MT_PORTBASE=$2
+    : "${top_builddir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+    : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+    : "${SMTP_SINK:=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)}"
+    : "${MT_MILTER:=$top_builddir/milter/dlpbypass-milter}"
+    MT_SRC=$top_srcdir/t/milter
+    if [ -z "$MILTERTEST" ] || [ ! -x "$MILTERTEST" ]; then
+        echo "SKIP: miltertest (package miltertest) is not installed" \
+            "(MILTERTEST='$MILTERTEST')"
+        exit 77
+    fi
+    if [ ! -x "$SMTP_SINK" ]; then
+        echo "SKIP: smtp-sink (package postfix) is not installed"
+        exit 77
+    fi
+    [ -x "$MT_MILTER" ] || { echo "FAIL: $MT_MILTER not built"; exit 1; }
+    MT_DIR=$(mktemp -d "/tmp/dlpmilter.$MT_NAME.XXXXXX")
+    chmod 755 "$MT_DIR"
+    MT_OUT=$MT_DIR/mt.out
+    MT_LOG=$MT_DIR/milter.log
+    MT_SOCK=unix:$MT_DIR/milter.sock
+    trap mt_cleanup EXIT
+}
+
+mt_cleanup() {
+    local pid
+    for pid in $MT_MILTER_PID $MT_PIDS; do
+        kill "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    done
+    [ -n "$MT_KEEP" ] && echo "kept $MT_DIR" && return
+    rm -rf "$MT_DIR"
+}
+
+mt_port() {
+    echo $((MT_PORTBASE + $1))
+}
+
+mt_fail() {
+    echo "FAIL: $MT_NAME: $*"
+    [ -f "$MT_OUT" ] && sed 's/^/  miltertest: /' "$MT_OUT"
+    [ -f "$MT_LOG" ] && sed 's/^/  milter: /' "$MT_LOG"
+    exit 1
+}
+
+# mt_listening PORT - true when something listens on 127.0.0.1:PORT
+mt_listening() {
+    ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
+}
+
+mt_sink() {
+    local n=$1 port
+    shift
+    port=$(mt_port "$n")
+    mkdir -p "$MT_DIR/sink$n"
+    chmod 777 "$MT_DIR/sink$n"
+    mt_listening "$port" && mt_fail "port $port is already in use"
+    local user=()
+    [ "$(id -u)" = 0 ] && user=(-u nobody)
+    "$SMTP_SINK" "${user[@]}" -h "sink$n" -d "$MT_DIR/sink$n/%M." "$@" \
+        "127.0.0.1:$port" 50 >"$MT_DIR/sink$n.log" 2>&1 &
+    MT_PIDS="$MT_PIDS $!"
+    for _ in $(seq 1 50); do
+        mt_listening "$port" && return 0
+        sleep 0.1
+    done
+    mt_fail "smtp-sink on port $port did not start: $(cat "$MT_DIR/sink$n.log")"
+}
+
+mt_conf() {
+    local file=$1 n sep=""
+    shift
+    {
+        echo "milter: {"
+        echo "  socket = \"inet:$(mt_port 9)@127.0.0.1\";"
+        echo "};"
+        echo "dlp: {"
+        echo "  servers = ("
+        for n in "$@"; do
+            printf '%s    { host = "127.0.0.1"; port = %d; }\n' "$sep" \
+                "$(mt_port "$n")"
+            sep=","
+        done
+        echo "  );"
+        echo "  connect_timeout = ${MT_CONNECT:-1};"
+        echo "  command_timeout = ${MT_COMMAND:-2};"
+        echo "  data_timeout = ${MT_DATA:-3};"
+        echo "  session_deadline = ${MT_DEADLINE:-8};"
+        echo "  helo_name = \"gw.test\";"
+        echo "};"
+        echo "bypass: {"
+        echo "  enabled = ${MT_BYPASS:-true};"
+        echo "  header = \"${MT_HEADER:-X-DLP-Bypass}\";"
+        echo "};"
+    } >"$file"
+}
+
+mt_start() {
+    local conf=$1 vg=()
+    rm -f "$MT_DIR/milter.sock"
+    if [ -n "$MT_VALGRIND" ]; then
+        vg=(valgrind --leak-check=full --show-leak-kinds=definite,indirect
+            --errors-for-leak-kinds=definite,indirect --error-exitcode=99
+            --log-file="$MT_DIR/valgrind.log")
+    fi
+    "${vg[@]}" "$MT_MILTER" -f -c "$conf" -p "$MT_SOCK" >>"$MT_LOG" 2>&1 &
+    MT_MILTER_PID=$!
+    for _ in $(seq 1 100); do
+        [ -S "$MT_DIR/milter.sock" ] && return 0
+        kill -0 "$MT_MILTER_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    mt_fail "the milter did not start"
+}
+
+mt_stop() {
+    local status=0
+    [ -n "$MT_MILTER_PID" ] || return 0
+    kill -TERM "$MT_MILTER_PID" 2>/dev/null
+    wait "$MT_MILTER_PID" || status=$?
+    MT_MILTER_PID=""
+    [ "$status" = 0 ] || mt_fail "the milter exited with status $status"
+}
+
+mt_run() {
+    local script=$1
+    shift
+    "$MILTERTEST" -s "$MT_SRC/$script" -D "sock=$MT_SOCK" \
+        -D "lib=$MT_SRC/mt.lua" "$@" >"$MT_OUT" 2>&1 ||
+        mt_fail "miltertest $script failed (status $?)"
+}
+
+mt_log_expect() {
+    grep -Eq -- "$1" "$MT_LOG" || mt_fail "expected in the log: /$1/"
+}
+
+mt_log_reject() {
+    grep -Eq -- "$1" "$MT_LOG" && mt_fail "did not expect in the log: /$1/"
+    return 0
+}
+
+mt_nmsgs() {
+    # one dump file per transaction (empty when it never reached the
+    # end of data); give smtp-sink a moment to write it
+    sleep 0.2
+    find "$MT_DIR/sink$1" -type f -size +0 | wc -l
+}
+
+mt_body() {
+    local f
+    f=$(find "$MT_DIR/sink$1" -type f -size +0 | sort | sed -n "${2:-1}p")
+    [ -n "$f" ] || mt_fail "sink $1 has no message ${2:-1}"
+    # drop smtp-sink's own headers (up to its three-line Received:) and
+    # the empty line it appends
+    awk 'done { print; next }
+         /^Received: / { skip = 2; next }
+         skip > 0 { skip--; if (skip == 0) done = 1; next }' "$f" |
+        sed '$d'
+}
