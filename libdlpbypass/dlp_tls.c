@@ -259,7 +259,11 @@ static int ctx_credentials(SSL_CTX *ctx, const struct dlp_tls_config *cfg,
     return -1;
   }
   if (!SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM)) {
-    ssl_error_text(err, errlen, "dlp.tls: cannot load key_file");
+    ssl_error_text(err, errlen,
+                   ERR_GET_REASON(ERR_peek_error()) ==
+                           X509_R_KEY_VALUES_MISMATCH
+                       ? "dlp.tls: key_file does not match cert_file"
+                       : "dlp.tls: cannot load key_file");
     return -1;
   }
   if (!SSL_CTX_check_private_key(ctx)) {

@@ -21,9 +21,9 @@ bad() {
 
 bad "ca_file = \"$LT_DIR/nonexistent.pem\";" "ca_file"
 bad "ca_path = \"$LT_DIR/nonexistent\"; ca_file = \"$LT_DIR/nope.pem\";" "ca_file"
-bad "cert_file = \"$CERTS/client.pem\"; key_file = \"$CERTS/good.key\";" "key_file"
+bad "cert_file = \"$CERTS/client.pem\"; key_file = \"$CERTS/good.key\";" "key_file does not match cert_file"
 bad "cert_file = \"$LT_DIR/nonexistent.pem\";" "cert_file"
-bad "key_file = \"$CERTS/client.key\";" "key_file"
+bad "key_file = \"$CERTS/client.key\";" "key_file given without cert_file"
 bad "fingerprint = [ \"AB:CD\" ];" "fingerprint"
 bad "fingerprint = [ \"$(sed 's/^../ZZ/' "$CERTS/good.sha256")\" ];" "fingerprint"
 bad "protocols = \"SSLv3\";" "protocols"
