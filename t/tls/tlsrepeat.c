@@ -79,12 +79,12 @@ static double one_round(DLP_CONFIG *cfg, int i, const char *sender,
   }
   (void)dlp_txn_eom(txn);
   r = dlp_txn_result(txn);
-  dlp_txn_free(txn);
-  dlp_pool_free(pool);
   ms = now_ms() - t0;
   printf("msg=%d verdict=%s ms=%.2f tls=%s reply=%d %s %s\n", i,
          dlp_verdict_name(r->verdict), ms, r->tls, r->reply.code,
          r->reply.dsn, r->reply.text);
+  dlp_txn_free(txn);
+  dlp_pool_free(pool);
   return ms;
 }
 
