@@ -1,2 +1,295 @@
-/* to be written */
-int main(void) { return 77; }
+/*
+ * test_body.c - the wire-ready message store (dlp_body.c): line-end
+ * canonicalisation, dot-stuffing, the final CRLF, chunk boundaries at
+ * every position, spilling to an unlinked file, and write errors.
+ * Every output is also checked for the smuggling invariants: no bare CR,
+ * no bare LF, no line that is just ".", ends in CRLF unless empty.
+ */
+#include "dlpbypass.h"
+#include "tap.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct bytes {
+  const char *s;
+  size_t len;
+};
+
+#define B(s)                                                                   \
+  { s, sizeof(s) - 1 }
+
+struct bcase {
+  const char *name;
+  struct bytes in, want;
+};
+
+static const struct bcase cases[] = {
+    {"empty message stays empty", B(""), B("")},
+    {"one char, final CRLF added", B("a"), B("a\r\n")},
+    {"CRLF unchanged", B("a\r\nb\r\n"), B("a\r\nb\r\n")},
+    {"bare LF becomes CRLF", B("a\nb\n"), B("a\r\nb\r\n")},
+    {"lone LF", B("\n"), B("\r\n")},
+    {"lone CRLF", B("\r\n"), B("\r\n")},
+    {"two bare LFs", B("\n\n"), B("\r\n\r\n")},
+    {"bare CR mid-line becomes space", B("a\rb\r\n"), B("a b\r\n")},
+    {"bare CR at end of message", B("a\r"), B("a \r\n")},
+    {"lone bare CR", B("\r"), B(" \r\n")},
+    {"CR CR LF", B("\r\r\n"), B(" \r\n")},
+    {"several bare CRs", B("x\r\r\r\n"), B("x  \r\n")},
+    {"\\n.\\n is stuffed", B("\n.\n"), B("\r\n..\r\n")},
+    {"\\r\\n.\\r: stuffed, CR to space", B("\r\n.\r"), B("\r\n.. \r\n")},
+    {"\\r\\n.\\r\\n (end-of-data inside)", B("\r\n.\r\n"), B("\r\n..\r\n")},
+    {"smuggled next command",
+     B("a\n.\r\nMAIL FROM:<x>\r\nRCPT TO:<y>\r\nDATA\r\n"),
+     B("a\r\n..\r\nMAIL FROM:<x>\r\nRCPT TO:<y>\r\nDATA\r\n")},
+    {"\\r.\\r\\n: space, not a dot line", B("\r.\r\n"), B(" .\r\n")},
+    {"LF CR LF dot LF", B("\n\r\n.\n"), B("\r\n\r\n..\r\n")},
+    {"leading dot at start", B(".\r\n"), B("..\r\n")},
+    {"leading dot, bare LF", B(".\n"), B("..\r\n")},
+    {"double dot", B("..\r\n"), B("...\r\n")},
+    {"three dots, no CRLF", B("..."), B("....\r\n")},
+    {"leading dots on each line", B(".foo\r\n.bar\r\nbaz\r\n.\r\n"),
+     B("..foo\r\n..bar\r\nbaz\r\n..\r\n")},
+    {"dot inside line untouched", B("a.b\r\n. \r\n"), B("a.b\r\n.. \r\n")},
+    {"no final CRLF", B("Subject: x\r\n\r\nbody"),
+     B("Subject: x\r\n\r\nbody\r\n")},
+    {"8-bit passes", B("caf\xc3\xa9 \xff\x80\r\n"),
+     B("caf\xc3\xa9 \xff\x80\r\n")},
+    {"NUL passes", B("a\0b\r\n"), B("a\0b\r\n")},
+    {"lone NUL", B("\0"), B("\0\r\n")},
+    {"NUL then dot line", B("\0\n.\n"), B("\0\r\n..\r\n")},
+    {"header folding kept", B("X: a\r\n\tb\r\n\r\nbody\r\n"),
+     B("X: a\r\n\tb\r\n\r\nbody\r\n")},
+};
+
+/* check_invariants - no bare CR/LF, no "." line, CRLF at the end */
+static int check_invariants(const char *p, size_t len) {
+  size_t i, line = 0;
+
+  if (len > 0 && (len < 2 || p[len - 2] != '\r' || p[len - 1] != '\n'))
+    return 0;
+  for (i = 0; i < len; i++) {
+    if (p[i] == '\r' && (i + 1 >= len || p[i + 1] != '\n'))
+      return 0;
+    if (p[i] == '\n') {
+      if (i == 0 || p[i - 1] != '\r')
+        return 0;
+      if (i - line == 2 && p[line] == '.')
+        return 0; /* ".\r\n" */
+      line = i + 1;
+    }
+  }
+  return 1;
+}
+
+/* read_all - the whole store, read in pieces of STEP bytes; malloc'd */
+static char *read_all(const DLP_BODY *b, size_t step, size_t *len) {
+  size_t size = (size_t)dlp_body_size(b), off = 0;
+  char *buf = malloc(size + 1);
+  ssize_t n;
+
+  while ((n = dlp_body_read(b, (off_t)off, buf + off,
+                            step < size + 1 - off ? step : size + 1 - off)) > 0)
+    off += (size_t)n;
+  *len = n < 0 ? (size_t)-1 : off;
+  return buf;
+}
+
+/*
+ * run_split - store IN written in pieces cut at CUT1 <= CUT2, with
+ * MEM_LIMIT; 1 when the wire data equals WANT and the invariants hold.
+ */
+static int run_split(const struct bytes *in, const struct bytes *want,
+                     size_t cut1, size_t cut2, size_t mem_limit,
+                     const char *tmpdir, int *spilled) {
+  DLP_BODY *b = dlp_body_create(mem_limit, tmpdir);
+  size_t len;
+  char *out;
+  int ok;
+
+  ok = b != NULL && dlp_body_write(b, in->s, cut1) == 0 &&
+       dlp_body_write(b, in->s + cut1, cut2 - cut1) == 0 &&
+       dlp_body_write(b, in->s + cut2, in->len - cut2) == 0 &&
+       dlp_body_finish(b) == 0 && dlp_body_finish(b) == 0;
+  if (!ok) {
+    dlp_body_free(b);
+    return 0;
+  }
+  out = read_all(b, 7, &len);
+  ok = len == want->len && (size_t)dlp_body_size(b) == want->len &&
+       memcmp(out, want->s, len) == 0 && check_invariants(out, len);
+  if (spilled != NULL)
+    *spilled = dlp_body_spilled(b);
+  free(out);
+  dlp_body_free(b);
+  return ok;
+}
+
+/* test_case - one input at every pair of cut positions, memory and spill */
+static void test_case(const struct bcase *c, const char *tmpdir) {
+  size_t i, j, bad = 0, runs = 0;
+  int spilled, spill_ok = 1;
+
+  for (i = 0; i <= c->in.len; i++)
+    for (j = i; j <= c->in.len; j++) {
+      runs++;
+      if (!run_split(&c->in, &c->want, i, j, 1 << 20, tmpdir, NULL))
+        bad++;
+      if (!run_split(&c->in, &c->want, i, j, 5, tmpdir, &spilled))
+        bad++;
+      if (spilled != (c->want.len > 5))
+        spill_ok = 0;
+    }
+  tap_ok(bad == 0, "%s (%zu splits, memory and spilled)", c->name, runs);
+  tap_ok(spill_ok, "%s: spilled exactly when over the limit", c->name);
+}
+
+/* test_bytewise - every input written one byte per call */
+static void test_bytewise(void) {
+  size_t i, j, len, bad = 0;
+  char *out;
+
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    const struct bcase *c = &cases[i];
+    DLP_BODY *b = dlp_body_create(3, "/tmp");
+    int ok = b != NULL;
+
+    for (j = 0; ok && j < c->in.len; j++)
+      ok = dlp_body_write(b, c->in.s + j, 1) == 0;
+    ok = ok && dlp_body_finish(b) == 0;
+    if (ok) {
+      out = read_all(b, 1, &len);
+      ok = len == c->want.len && memcmp(out, c->want.s, len) == 0;
+      free(out);
+    }
+    if (!ok)
+      bad++;
+    dlp_body_free(b);
+  }
+  tap_ok(bad == 0, "every input written one byte at a time, spilled, read "
+                   "one byte at a time");
+}
+
+/* count_files - entries in DIR besides . and .. */
+static int count_files(const char *dir) {
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  int n = 0;
+
+  if (d == NULL)
+    return -1;
+  while ((e = readdir(d)) != NULL)
+    if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+      n++;
+  closedir(d);
+  return n;
+}
+
+/* test_big_line - a 1 MB line with a leading dot, memory and spilled */
+static void test_big_line(const char *tmpdir) {
+  size_t n = 1 << 20, len, cuts[] = {0, 1, 2, 4095, 4096, 65537, 1 << 20};
+  struct bytes in, want;
+  char *ibuf = malloc(n + 1), *wbuf = malloc(n + 4);
+  size_t i, bad = 0;
+  int spilled, files = -1;
+  DLP_BODY *b;
+  char *out;
+
+  ibuf[0] = '.';
+  memset(ibuf + 1, 'x', n);
+  wbuf[0] = wbuf[1] = '.';
+  memset(wbuf + 2, 'x', n);
+  memcpy(wbuf + n + 2, "\r\n", 2);
+  in.s = ibuf;
+  in.len = n + 1;
+  want.s = wbuf;
+  want.len = n + 4;
+  for (i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+    if (!run_split(&in, &want, cuts[i], cuts[i], 2 << 20, tmpdir, &spilled) ||
+        spilled)
+      bad++;
+    if (!run_split(&in, &want, cuts[i], cuts[i] + (cuts[i] < n ? 1 : 0), 4096,
+                   tmpdir, &spilled) ||
+        !spilled)
+      bad++;
+  }
+  tap_ok(bad == 0, "1 MB line: stuffed, CRLF added, in memory and spilled");
+
+  /* the spill file is unlinked: nothing visible in tmpdir while in use */
+  b = dlp_body_create(4096, tmpdir);
+  if (b != NULL && dlp_body_write(b, ibuf, n + 1) == 0)
+    files = count_files(tmpdir);
+  tap_ok(b != NULL && dlp_body_spilled(b) && files == 0,
+         "spill file is unlinked (%d files in tmpdir)", files);
+  if (b != NULL && dlp_body_finish(b) == 0) {
+    out = read_all(b, 65536, &len);
+    tap_ok(len == want.len && memcmp(out, want.s, len) == 0,
+           "spilled store reads back identical");
+    free(out);
+  }
+  dlp_body_free(b);
+  free(ibuf);
+  free(wbuf);
+}
+
+/* test_reads - offsets past the end, negative offsets, short reads */
+static void test_reads(void) {
+  DLP_BODY *b = dlp_body_create(1024, "/tmp");
+  char buf[16];
+
+  dlp_body_write(b, "hello\n", 6);
+  dlp_body_finish(b);
+  tap_ok(dlp_body_size(b) == 7, "size counts wire bytes");
+  tap_ok(dlp_body_read(b, 7, buf, sizeof(buf)) == 0, "read at end gives 0");
+  tap_ok(dlp_body_read(b, 100, buf, sizeof(buf)) == 0, "read past end gives 0");
+  tap_ok(dlp_body_read(b, 5, buf, sizeof(buf)) == 2 && buf[0] == '\r' &&
+             buf[1] == '\n',
+         "read near the end is short");
+  errno = 0;
+  tap_ok(dlp_body_read(b, -1, buf, sizeof(buf)) == -1 && errno == EINVAL,
+         "negative offset is EINVAL");
+  errno = 0;
+  tap_ok(dlp_body_write(b, "x", 1) == -1 && errno == EINVAL,
+         "write after finish is EINVAL");
+  dlp_body_free(b);
+}
+
+/* test_write_error - spilling into a missing directory fails cleanly */
+static void test_write_error(void) {
+  DLP_BODY *b = dlp_body_create(8, "/nonexistent/dir");
+  int rc1, rc2, e1;
+
+  tap_ok(dlp_body_write(b, "short", 5) == 0, "write within limit ok");
+  errno = 0;
+  rc1 = dlp_body_write(b, "this is longer than 8", 21);
+  e1 = errno;
+  rc2 = dlp_body_write(b, "x", 1);
+  tap_ok(rc1 == -1 && e1 == ENOENT, "spill into missing dir: -1, ENOENT");
+  tap_ok(rc2 == -1 && errno == ENOENT, "error is sticky");
+  tap_ok(dlp_body_finish(b) == -1, "finish after error fails");
+  dlp_body_free(b);
+  dlp_body_free(NULL);
+}
+
+int main(void) {
+  char tmpdir[] = "/tmp/test_body.XXXXXX";
+  size_t i;
+
+  if (mkdtemp(tmpdir) == NULL) {
+    perror("mkdtemp");
+    return 1;
+  }
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+    test_case(&cases[i], tmpdir);
+  test_bytewise();
+  test_big_line(tmpdir);
+  test_reads();
+  test_write_error();
+  tap_ok(count_files(tmpdir) == 0, "no files left in tmpdir");
+  rmdir(tmpdir);
+  return tap_done();
+}
