@@ -7,6 +7,8 @@
 #
 #   mt_sink N [smtp-sink options...]  smtp-sink on port PORTBASE+N, one
 #                                     dump file per message in $MT_DIR/sinkN/
+#   mt_peer N                         smtp-peer.pl (per-recipient replies)
+#                                     on port PORTBASE+N, files in $MT_DIR/peerN/
 #   mt_port N                         print port PORTBASE+N
 #   mt_conf FILE N...                 a config with servers 127.0.0.1:
 #                                     PORTBASE+N in that order; MT_BYPASS,
@@ -97,6 +99,21 @@ mt_sink() {
         sleep 0.1
     done
     mt_fail "smtp-sink on port $port did not start: $(cat "$MT_DIR/sink$n.log")"
+}
+
+mt_peer() {
+    local n=$1 port
+    port=$(mt_port "$n")
+    mkdir -p "$MT_DIR/peer$n"
+    mt_listening "$port" && mt_fail "port $port is already in use"
+    perl "$MT_SRC/smtp-peer.pl" "$port" "$MT_DIR/peer$n" \
+        >"$MT_DIR/peer$n.err" 2>&1 &
+    MT_PIDS="$MT_PIDS $!"
+    for _ in $(seq 1 50); do
+        mt_listening "$port" && return 0
+        sleep 0.1
+    done
+    mt_fail "smtp-peer.pl on port $port did not start: $(cat "$MT_DIR/peer$n.err")"
 }
 
 mt_conf() {
