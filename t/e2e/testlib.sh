@@ -48,7 +48,8 @@
 #
 # smtp-sink, SMTP client, checks:
 #   tl_sink NAME PORT [opts...]     smtp-sink dumping each message into
-#                                   $TL_DIR/sink.NAME/ (TL_NETNS: in there)
+#                                   $TL_DIR/sink.NAME/
+#   tl_sink_ns NAME ADDR:PORT [opts...]  the same inside $TL_NETNS
 #   tl_sink_stop NAME
 #   tl_nmsgs NAME                   messages sink NAME received
 #   tl_msg NAME                     path of sink NAME's only message
@@ -196,18 +197,21 @@ tl_port() {
 
 # tl_listening - true when something listens on TCP port PORT (127.0.0.1)
 tl_listening() {
-    if [ -n "$TL_NETNS" ]; then
-        ip netns exec "$TL_NETNS" ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
-    else
-        ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
-    fi
+    ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
 }
 
-# tl_wait_port - wait until PORT listens (default 10 s)
+# tl_listening_ns - the same inside $TL_NETNS (here when there is none)
+tl_listening_ns() {
+    tl_in_ns ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
+}
+
+# tl_wait_port - wait until PORT listens (default 10 s); with a third
+# argument "ns", inside $TL_NETNS
 tl_wait_port() {
-    local i n=$((${2:-10} * 10))
+    local i n=$((${2:-10} * 10)) check=tl_listening
+    [ "${3-}" = ns ] && check=tl_listening_ns
     for ((i = 0; i < n; i++)); do
-        tl_listening "$1" && return 0
+        $check "$1" && return 0
         sleep 0.1
     done
     return 1
@@ -439,7 +443,7 @@ tl_fragment() {
     sed -e "s/127\.0\.0\.1\]:10025/127.0.0.1]:$(tl_port 1)/g" \
         -e "s/^127\.0\.0\.1:10025 /127.0.0.1:$(tl_port 1) /" \
         -e "s/^10026 /127.0.0.1:$(tl_port 2) /" \
-        -e "s/inet:127\.0\.0\.1:10030/${TL_MILTER_SOCKET_PF:-inet:127.0.0.1:$(tl_port 3)}/" \
+        -e "s|inet:127\.0\.0\.1:10030|${TL_MILTER_SOCKET_PF:-inet:127.0.0.1:$(tl_port 3)}|" \
         -e "s|mynetworks=192\.0\.2\.10/32,192\.0\.2\.11/32|mynetworks=${TL_REFLECT_NETS:-127.0.0.1/32}|" \
         "$top_srcdir/postfix-conf/$1"
 }
@@ -505,7 +509,7 @@ tl_milter() {
     for ((i = 0; i < 50; i++)); do
         case $sock in
         unix:*) [ -S "${sock#unix:}" ] && return 0 ;;
-        *) tl_listening "$(tl_port 3)" && return 0 ;;
+        *) tl_listening_ns "$(tl_port 3)" && return 0 ;;
         esac
         kill -0 "$TL_MILTER_PID" 2>/dev/null || break
         sleep 0.1
@@ -525,18 +529,31 @@ tl_milter_stop() {
 
 # tl_sink - start smtp-sink NAME on 127.0.0.1:PORT with extra options
 tl_sink() {
-    local name=$1 port=$2
-    shift 2
+    _tl_sink "" "$@"
+}
+
+# tl_sink_ns - tl_sink inside $TL_NETNS, on ADDR:PORT (ADDR of the namespace)
+tl_sink_ns() {
+    _tl_sink ns "$@"
+}
+
+# _tl_sink - start smtp-sink: WHERE ("" or ns) NAME [ADDR:]PORT options...
+_tl_sink() {
+    local where=$1 name=$2 port=${3##*:} addr=127.0.0.1 ns=()
+    [ "$3" != "$port" ] && addr=${3%:*}
+    shift 3
+    [ "$where" = ns ] && ns=(ip netns exec "$TL_NETNS")
     mkdir -p "$TL_DIR/sink.$name"
     chmod 777 "$TL_DIR/sink.$name"
-    tl_listening "$port" && tl_fail "port $port is already in use"
-    ${TL_NETNS:+ip netns exec "$TL_NETNS"} \
-        "$SMTP_SINK" -u nobody -h "$name" -d "$TL_DIR/sink.$name/%M." "$@" \
-        "127.0.0.1:$port" 50 >"$TL_DIR/sink.$name.log" 2>&1 &
+    if [ "$where" != ns ] && tl_listening "$port"; then
+        tl_fail "port $port is already in use"
+    fi
+    "${ns[@]}" "$SMTP_SINK" -u nobody -h "$name" -d "$TL_DIR/sink.$name/%M." \
+        "$@" "$addr:$port" 50 >"$TL_DIR/sink.$name.log" 2>&1 &
     TL_PIDS="$TL_PIDS $!"
     eval "TL_SINK_PID_$name=$!"
-    tl_wait_port "$port" 5 ||
-        tl_fail "smtp-sink $name on port $port did not start: $(cat "$TL_DIR/sink.$name.log")"
+    tl_wait_port "$port" 5 $where ||
+        tl_fail "smtp-sink $name on $addr:$port did not start: $(cat "$TL_DIR/sink.$name.log")"
 }
 
 # tl_sink_stop - stop smtp-sink NAME
