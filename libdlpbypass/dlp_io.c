@@ -268,6 +268,12 @@ static dlp_io_status io_fill(DLP_IO *io, int64_t deadline_ms) {
     if (io->ssl != NULL) {
       dlp_io_status st;
 
+      /* ACK at once: after a full TLS 1.3 handshake the server sends its
+         session ticket unasked, and a server with Nagle on (Postfix)
+         holds its next reply until that is ACKed - 40 ms of delayed ACK
+         per new connection without this */
+      r = 1;
+      (void)setsockopt(io->fd, IPPROTO_TCP, TCP_QUICKACK, &r, sizeof(r));
       ERR_clear_error();
       r = SSL_read(io->ssl, io->buf + io->end, (int)room);
       if (r > 0) {
