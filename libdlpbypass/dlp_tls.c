@@ -71,11 +71,11 @@ struct tls_cache {
 };
 
 struct dlp_tls {
-  SSL_CTX *ctx;                 /* holds the cache in ex_data */
-  struct tls_cache *cache;      /* borrowed from ctx */
-  char **fingerprints;          /* normalised: upper-case hex, no colons */
+  SSL_CTX *ctx;            /* holds the cache in ex_data */
+  struct tls_cache *cache; /* borrowed from ctx */
+  char **fingerprints;     /* normalised: upper-case hex, no colons */
   size_t nfingerprints;
-  char *match;                  /* NULL: the server's host */
+  char *match; /* NULL: the server's host */
 };
 
 static int ctx_index = -1; /* SSL_CTX ex_data: struct tls_cache */
@@ -267,8 +267,7 @@ static int ctx_credentials(SSL_CTX *ctx, const struct dlp_tls_config *cfg,
     return -1;
   }
   if (!SSL_CTX_check_private_key(ctx)) {
-    ssl_error_text(err, errlen,
-                   "dlp.tls: key_file does not match cert_file");
+    ssl_error_text(err, errlen, "dlp.tls: key_file does not match cert_file");
     return -1;
   }
   return 0;
@@ -283,7 +282,8 @@ static SSL_CTX *ctx_build(const struct dlp_tls_config *cfg, char *err,
   if (cfg->protocols != NULL && (floor = parse_protocol(cfg->protocols)) == 0) {
     snprintf(err, errlen,
              "dlp.tls.protocols: \"%s\" is not TLSv1, TLSv1.1, TLSv1.2 or "
-             "TLSv1.3", cfg->protocols);
+             "TLSv1.3",
+             cfg->protocols);
     return NULL;
   }
   if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
@@ -346,7 +346,8 @@ DLP_TLS *dlp_tls_create(const struct dlp_tls_config *cfg, char *err,
     if (tls->fingerprints[tls->nfingerprints] == NULL) {
       snprintf(err, errlen,
                "dlp.tls.fingerprint: \"%s\" is not a SHA-256 digest "
-               "(64 hex digits, colons allowed)", cfg->fingerprints[i]);
+               "(64 hex digits, colons allowed)",
+               cfg->fingerprints[i]);
       dlp_tls_free(tls);
       return NULL;
     }
@@ -509,11 +510,14 @@ static int check_peer(const DLP_TLS *tls, SSL *ssl, int level,
   X509_NAME_oneline(X509_get_subject_name(cert), subject, (int)subjlen);
   cert_digest(cert, hex, hexlen);
   X509_free(cert);
-  if (level >= DLP_TLS_VERIFY && (vr = SSL_get_verify_result(ssl)) != X509_V_OK) {
-    if (vr == X509_V_ERR_HOSTNAME_MISMATCH || vr == X509_V_ERR_IP_ADDRESS_MISMATCH)
+  if (level >= DLP_TLS_VERIFY &&
+      (vr = SSL_get_verify_result(ssl)) != X509_V_OK) {
+    if (vr == X509_V_ERR_HOSTNAME_MISMATCH ||
+        vr == X509_V_ERR_IP_ADDRESS_MISMATCH)
       snprintf(err, errlen,
                "certificate verify failed: the certificate (%s) does not "
-               "match \"%s\"", subject, match);
+               "match \"%s\"",
+               subject, match);
     else
       snprintf(err, errlen, "certificate verify failed: %s (subject %s)",
                X509_verify_cert_error_string(vr), subject);
@@ -522,7 +526,8 @@ static int check_peer(const DLP_TLS *tls, SSL *ssl, int level,
   if (tls->nfingerprints > 0 && !fp_listed(tls, hex)) {
     snprintf(err, errlen,
              "certificate fingerprint sha256=%s (subject %s) is not in "
-             "dlp.tls.fingerprint", hex, subject);
+             "dlp.tls.fingerprint",
+             hex, subject);
     return -1;
   }
   return 0;
@@ -572,10 +577,9 @@ static void slot_settle(DLP_TLS *tls, struct tls_slot *slot, SSL *ssl, int ok) {
 }
 
 /* dlp_tls_handshake - client handshake on IO for SERVER at LEVEL */
-int dlp_tls_handshake(DLP_TLS *tls, DLP_IO *io,
-                      const struct dlp_server *server, int level,
-                      int64_t deadline_ms, char *info, size_t infolen,
-                      char *dsn, char *err, size_t errlen) {
+int dlp_tls_handshake(DLP_TLS *tls, DLP_IO *io, const struct dlp_server *server,
+                      int level, int64_t deadline_ms, char *info,
+                      size_t infolen, char *dsn, char *err, size_t errlen) {
   const char *match = tls->match ? tls->match : server->host;
   char subject[256], hex[3 * EVP_MAX_MD_SIZE + 1];
   SSL_SESSION *sess;
@@ -617,8 +621,7 @@ int dlp_tls_handshake(DLP_TLS *tls, DLP_IO *io,
              SSL_session_reused(ssl) ? "yes" : "no", subject, hex);
   else
     snprintf(info, infolen, "%s %s resumed=%s", SSL_get_version(ssl),
-             SSL_get_cipher_name(ssl),
-             SSL_session_reused(ssl) ? "yes" : "no");
+             SSL_get_cipher_name(ssl), SSL_session_reused(ssl) ? "yes" : "no");
   dlp_io_set_ssl(io, ssl);
   return 0;
 }

@@ -81,8 +81,8 @@ static double one_round(DLP_CONFIG *cfg, int i, const char *sender,
   r = dlp_txn_result(txn);
   ms = now_ms() - t0;
   printf("msg=%d verdict=%s ms=%.2f tls=%s reply=%d %s %s\n", i,
-         dlp_verdict_name(r->verdict), ms, r->tls, r->reply.code,
-         r->reply.dsn, r->reply.text);
+         dlp_verdict_name(r->verdict), ms, r->tls, r->reply.code, r->reply.dsn,
+         r->reply.text);
   dlp_txn_free(txn);
   dlp_pool_free(pool);
   return ms;
@@ -111,8 +111,7 @@ int main(int argc, char **argv) {
     else
       usage();
   }
-  if (conf == NULL || sender == NULL || rcpt == NULL || n < 1 ||
-      optind != argc)
+  if (conf == NULL || sender == NULL || rcpt == NULL || n < 1 || optind != argc)
     usage();
   if ((msg = slurp(&len)) == NULL) {
     fprintf(stderr, "tlsrepeat: cannot read the message\n");
