@@ -2,8 +2,8 @@
 # resume.sh - TLS session resumption to a real Postfix DLP: with one
 # configuration, the first message does a full handshake and every later
 # one (a new connection each) resumes (resumed=yes), with TLS 1.3 (tickets
-# after the handshake) and TLS 1.2.  A failed verification is never
-# cached.  The effect is measured: the same N messages with a fresh
+# after the handshake) and TLS 1.2, also from 8 threads at once.  A failed
+# verification is never cached.  The effect is measured: the same N messages with a fresh
 # configuration each time (full handshakes) against one configuration
 # (resumed); both means are printed.
 . "$(dirname "$0")/libtls.sh"
@@ -26,6 +26,16 @@ three_resume() {
 three_resume 1 'TLSv1\.3'   # tickets arrive after the handshake
 three_resume 3 'TLSv1\.2'   # the session comes with the handshake
 [ "$(tt_pf_got)" = 6 ] || lt_fail "Postfix queued $(tt_pf_got) messages, want 6"
+
+# many threads at once share the cache: every message after the first
+# resumes (the milter runs one thread per SMTP connection)
+tt_conf "$c" verify "ca_file = \"$CERTS/ca.pem\";" 1
+"$REPEAT" -t 8 -c "$c" -f s@example.com -r r@example.com -n 24 \
+    <"$LT_DIR/msg" >"$LT_OUT" 2>&1 || lt_fail "tlsrepeat -t failed"
+[ "$(grep -c '^msg=.* verdict=delivered ' "$LT_OUT")" = 24 ] ||
+    lt_fail "8 threads: not every message delivered"
+[ "$(grep -c 'resumed=yes' "$LT_OUT")" = 23 ] ||
+    lt_fail "8 threads: not every later message resumed"
 
 # a host whose certificate fails verification: never resumed into success
 tt_conf "$c" verify "ca_file = \"$CERTS/ca.pem\";" 2

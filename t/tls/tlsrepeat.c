@@ -2,17 +2,22 @@
  * tlsrepeat.c - send one message N times, each over a new DLP connection,
  * to show and time TLS session resumption.
  *
- * Usage: tlsrepeat -c CONF -f SENDER -r RCPT [-n N] [-F] < message
+ * Usage: tlsrepeat -c CONF -f SENDER -r RCPT [-n N] [-F] [-t T] < message
  *
  * Each round makes a new pool and transaction (so a new connection and a
  * new TLS handshake) and prints
  *   msg=I verdict=V ms=MILLISECONDS tls=SUMMARY
  * -F loads the configuration afresh for every round, so that every
  * handshake is a full one (no session to resume): the baseline.  The
- * last line is "mean_ms=M first_ms=F rest_mean_ms=R".  Exits 0 whatever
+ * last line is "mean_ms=M first_ms=F rest_mean_ms=R".  -t T: after the
+ * first message, T threads send the other N-1 at once, sharing the one
+ * configuration and its TLS session cache (lines then come in any
+ * order).  Exits 0 whatever
  * the verdicts; 2 on usage or configuration errors.
  */
 #include "dlpbypass.h"
+
+#include <pthread.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,16 +93,59 @@ static double one_round(DLP_CONFIG *cfg, int i, const char *sender,
   return ms;
 }
 
+/* The shared state of -t: rounds are handed out under a lock. */
+struct pool_job {
+  pthread_mutex_t lock;
+  DLP_CONFIG *cfg;
+  const char *sender, *rcpt, *msg;
+  size_t len;
+  int next, n;
+  double total;
+};
+
+/* worker - run rounds until none is left */
+static void *worker(void *arg) {
+  struct pool_job *j = arg;
+  double ms;
+  int i;
+
+  for (;;) {
+    pthread_mutex_lock(&j->lock);
+    i = j->next <= j->n ? j->next++ : 0;
+    pthread_mutex_unlock(&j->lock);
+    if (i == 0)
+      return NULL;
+    ms = one_round(j->cfg, i, j->sender, j->rcpt, j->msg, j->len);
+    pthread_mutex_lock(&j->lock);
+    j->total += ms;
+    pthread_mutex_unlock(&j->lock);
+  }
+}
+
+/* run_threads - rounds 2..N in T threads; returns their total ms */
+static double run_threads(struct pool_job *j, int t) {
+  pthread_t tids[64];
+  int k;
+
+  for (k = 0; k < t && k < 64; k++)
+    if (pthread_create(&tids[k], NULL, worker, j) != 0)
+      break;
+  t = k;
+  for (k = 0; k < t; k++)
+    pthread_join(tids[k], NULL);
+  return j->total;
+}
+
 /* main - parse options, run the rounds, print the means */
 int main(int argc, char **argv) {
   const char *conf = NULL, *sender = NULL, *rcpt = NULL;
   double ms, total = 0, first = 0;
-  int c, n = 2, fresh = 0, i;
+  int c, n = 2, fresh = 0, threads = 0, i;
   DLP_CONFIG *cfg = NULL;
   char err[512], *msg;
   size_t len;
 
-  while ((c = getopt(argc, argv, "c:f:r:n:F")) != -1) {
+  while ((c = getopt(argc, argv, "c:f:r:n:Ft:")) != -1) {
     if (c == 'c')
       conf = optarg;
     else if (c == 'f')
@@ -108,16 +156,19 @@ int main(int argc, char **argv) {
       n = atoi(optarg);
     else if (c == 'F')
       fresh = 1;
+    else if (c == 't')
+      threads = atoi(optarg);
     else
       usage();
   }
-  if (conf == NULL || sender == NULL || rcpt == NULL || n < 1 || optind != argc)
+  if (conf == NULL || sender == NULL || rcpt == NULL || n < 1 ||
+      optind != argc || (fresh && threads > 0))
     usage();
   if ((msg = slurp(&len)) == NULL) {
     fprintf(stderr, "tlsrepeat: cannot read the message\n");
     return 2;
   }
-  for (i = 1; i <= n; i++) {
+  for (i = 1; i <= (threads > 0 ? 1 : n); i++) {
     if (cfg == NULL &&
         (cfg = dlp_config_load(conf, err, sizeof(err))) == NULL) {
       fprintf(stderr, "tlsrepeat: %s\n", err);
@@ -132,6 +183,13 @@ int main(int argc, char **argv) {
       cfg = NULL;
     }
   }
+  if (threads > 0 && n > 1) {
+    struct pool_job j = {
+        PTHREAD_MUTEX_INITIALIZER, cfg, sender, rcpt, msg, len, 2, n, 0};
+
+    total += run_threads(&j, threads);
+  }
+  fflush(stdout);
   printf("mean_ms=%.2f first_ms=%.2f rest_mean_ms=%.2f\n", total / n, first,
          n > 1 ? (total - first) / (n - 1) : first);
   if (cfg != NULL)
