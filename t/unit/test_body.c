@@ -275,6 +275,72 @@ static void test_write_error(void) {
   dlp_body_free(NULL);
 }
 
+/* reference - whole-buffer conversion, written independently; its length */
+static size_t reference(const char *in, size_t len, char *out) {
+  size_t i, n = 0;
+  int line_start = 1;
+
+  for (i = 0; i < len; i++) {
+    if (in[i] == '\r' && i + 1 < len && in[i + 1] == '\n') {
+      out[n++] = '\r', out[n++] = '\n', line_start = 1, i++;
+    } else if (in[i] == '\r') {
+      out[n++] = ' ', line_start = 0;
+    } else if (in[i] == '\n') {
+      out[n++] = '\r', out[n++] = '\n', line_start = 1;
+    } else {
+      if (line_start && in[i] == '.')
+        out[n++] = '.';
+      out[n++] = in[i], line_start = 0;
+    }
+  }
+  if (!line_start)
+    out[n++] = '\r', out[n++] = '\n';
+  return n;
+}
+
+/* test_random - random inputs, random chunking and limits vs reference */
+static void test_random(const char *tmpdir) {
+  static const char alphabet[] = "\r\n.\r\n.a\0\xff";
+  char in[200], want[600], *out;
+  unsigned seed = 4242;
+  size_t i, k, len, wlen, off, olen;
+  int bad = 0, ok;
+
+  for (i = 0; i < 3000; i++) {
+    DLP_BODY *b;
+
+    len = (seed = seed * 1103515245 + 12345) >> 16 & 127;
+    for (k = 0; k < len; k++) {
+      seed = seed * 1103515245 + 12345;
+      in[k] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+    }
+    wlen = reference(in, len, want);
+    b = dlp_body_create((seed >> 8) % 300, tmpdir);
+    ok = b != NULL;
+    for (off = 0; ok && off < len; off += k) {
+      seed = seed * 1103515245 + 12345;
+      k = 1 + (seed >> 16) % 9;
+      if (k > len - off)
+        k = len - off;
+      ok = dlp_body_write(b, in + off, k) == 0;
+    }
+    ok = ok && dlp_body_finish(b) == 0;
+    if (ok) {
+      out = read_all(b, 1 + seed % 13, &olen);
+      ok = olen == wlen && memcmp(out, want, wlen) == 0 &&
+           check_invariants(out, olen);
+      free(out);
+    }
+    if (!ok)
+      bad++;
+    dlp_body_free(b);
+  }
+  tap_ok(bad == 0,
+         "3000 random inputs, random chunks and spill limits, "
+         "match the reference conversion (%d differ)",
+         bad);
+}
+
 int main(void) {
   char tmpdir[] = "/tmp/test_body.XXXXXX";
   size_t i;
@@ -289,6 +355,7 @@ int main(void) {
   test_big_line(tmpdir);
   test_reads();
   test_write_error();
+  test_random(tmpdir);
   tap_ok(count_files(tmpdir) == 0, "no files left in tmpdir");
   rmdir(tmpdir);
   return tap_done();

@@ -238,6 +238,59 @@ static void test_escape(void) {
          "escape: buflen 1 gives empty string");
 }
 
+/* reply_sane - the invariants of any reply that was not malformed */
+static int reply_sane(const DLP_REPLY *r) {
+  size_t i, n = strlen(r->text);
+
+  if (r->code < 200 || r->code > 599 || n > DLP_REPLY_TEXT_MAX)
+    return 0;
+  if (r->dsn[0] != '0' + r->code / 100 || r->dsn[1] != '.')
+    return 0;
+  for (i = 0; i < n; i++)
+    if ((unsigned char)r->text[i] < 0x20 || (unsigned char)r->text[i] >= 0x7f)
+      return 0;
+  return 1;
+}
+
+/* test_random - random lines never break the invariants (a small fuzz) */
+static void test_random(void) {
+  static const char alphabet[] = "0123456789 -.245\r\n\0\t%aZ\xff";
+  static const char *const prefixes[] = {"250-", "250 ", "550-", "451 "};
+  char line[64];
+  unsigned seed = 12345;
+  int i, j, bad = 0, lines, done = 0;
+  DLP_REPLY r;
+
+  for (i = 0; i < 20000; i++) {
+    dlp_reply_init(&r);
+    lines = 1 + i % 3;
+    for (j = 0; j < lines; j++) {
+      size_t len = (seed = seed * 1103515245 + 12345) >> 16 & 31, k;
+      dlp_reply_status st;
+
+      for (k = 0; k < len; k++) {
+        seed = seed * 1103515245 + 12345;
+        line[k] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+      }
+      if (len >= 4 && (seed >> 20 & 3) != 0) /* often a plausible start */
+        memcpy(line, prefixes[seed >> 24 & 3], 4);
+      st = dlp_reply_line(&r, line, len);
+      if (st == DLP_REPLY_MALFORMED)
+        break;
+      if (!reply_sane(&r))
+        bad++;
+      if (st == DLP_REPLY_DONE) {
+        done++;
+        break;
+      }
+    }
+  }
+  tap_ok(bad == 0 && done > 0,
+         "20000 random replies: code, dsn class and text always sane "
+         "(%d complete)",
+         done);
+}
+
 int main(void) {
   size_t i;
 
@@ -245,5 +298,6 @@ int main(void) {
     run_case(&cases[i]);
   test_caps();
   test_escape();
+  test_random();
   return tap_done();
 }
