@@ -22,7 +22,7 @@ for step in RCPT .; do
     grep -q '^X-Rcpt-Args: <sender@sender\.test>' "$f" ||
         tl_fail "the DSN is not addressed to the sender: $(cat "$f")"
     grep -q '^X-Mail-Args: <>' "$f" || tl_fail "the DSN has a sender: $(cat "$f")"
-    grep -q "550 5\.7\.1 DLP-policy-violation-at-$name" "$f" ||
+    tl_unfold "$f" | grep -q "^Diagnostic-Code: smtp; 550 5\.7\.1 DLP-policy-violation-at-$name" ||
         tl_fail "the DSN does not carry the DLP text: $(cat "$f")"
     grep -q '^Action: failed' "$f" || tl_fail "the DSN is not a failure: $(cat "$f")"
     tl_sink_stop "$name"

@@ -53,6 +53,7 @@
 #   tl_sink_stop NAME
 #   tl_nmsgs NAME                   messages sink NAME received
 #   tl_msg NAME                     path of sink NAME's only message
+#   tl_unfold FILE                  FILE with folded lines joined
 #   tl_smtp PORT FROM RCPT... <MSG  send MSG (LF line ends) over SMTP;
 #                                   transcript in $TL_DIR/smtp.out;
 #                                   status 0 when the dot got 250
@@ -619,6 +620,12 @@ tl_smtp() {
     _tl_cmd "QUIT"
     exec {fd}>&-
     return $ok
+}
+
+# tl_unfold - print FILE with folded header/DSN lines joined (one space)
+tl_unfold() {
+    awk '/^[ \t]/ { sub(/^[ \t]+/, " "); printf "%s", $0; next }
+         NR > 1 { print "" } { printf "%s", $0 } END { print "" }' "$1"
 }
 
 # tl_msgfile - write a simple test message to FILE with Subject SUBJ
