@@ -195,6 +195,10 @@ static void smtp_set_deadline(DLP_SMTP *s) {
 
 /* smtp_fail - end the session: outcome, failure class, text */
 static void smtp_fail(DLP_SMTP *s, dlp_outcome outcome, const char *dsn,
+                      const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void smtp_fail(DLP_SMTP *s, dlp_outcome outcome, const char *dsn,
                       const char *fmt, ...) {
   va_list ap;
 
