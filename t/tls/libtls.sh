@@ -24,6 +24,7 @@
 #                                  with a fixed message whose body carries
 #                                  the marker $TT_MARK
 #   tt_pf_got                      how many messages the Postfix DLP queued
+#   tt_pf_got_from SENDER          the same, from SENDER
 #   tt_pf_tls                      how many TLS sessions Postfix logged
 
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/libtest.sh"
@@ -204,6 +205,11 @@ tt_send() {
 tt_pf_got() {
     sleep 0.3
     grep -c 'qmgr.*from=<s@example.com>' "$TT_PFLOG"
+}
+
+tt_pf_got_from() {
+    sleep 0.3
+    grep -c "qmgr.*from=<$1>" "$TT_PFLOG"
 }
 
 tt_pf_tls() {
