@@ -6,7 +6,8 @@
  * bytes into dlp_txn_body, dlp_txn_eom at end of message) and turn the
  * library's answers into milter replies in one place, mlfi_libstatus():
  *   DELIVERED -> SMFIS_DISCARD (the DLP owns the message now)
- *   BYPASS    -> bypass header added, SMFIS_ACCEPT
+ *   BYPASS    -> bypass header added (any the message brought deleted),
+ *                SMFIS_ACCEPT
  *   TEMPFAIL  -> 4xx reply, SMFIS_TEMPFAIL
  *   REJECT    -> the DLP's 5xx reply, SMFIS_REJECT
  *   anything else, and every internal failure -> 451 4.3.0 TEMPFAIL.
@@ -36,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <syslog.h>
 #include <time.h>
 
@@ -45,6 +47,7 @@ struct mlfi_msg {
   char qid[64];          /* Postfix queue id, macro {i} */
   char *from;            /* envelope sender without <> */
   size_t nrcpt;          /* recipients that go on */
+  int nforged;           /* bypass header fields the message brought */
   struct timespec start; /* CLOCK_MONOTONIC at MAIL */
   int logged;            /* the decision line is written */
 };
@@ -208,12 +211,21 @@ static void mlfi_fix_reply(DLP_REPLY *out, const DLP_REPLY *in, char c) {
              c == '4' ? "DLP filter: try again later" : "DLP filter: rejected");
 }
 
-/* mlfi_stamp - add the bypass header; 0 or -1 */
+/*
+ * mlfi_stamp - add the bypass header; 0 or -1.  Fields of that name the
+ * message brought along are deleted first, so that the only one left is
+ * ours (a failure there is logged, not fatal).
+ */
 static int mlfi_stamp(SMFICTX *ctx, const struct mlfi_conn *conn,
-                      const char *reason) {
+                      const struct mlfi_msg *msg, const char *reason) {
   char name[256], value[64];
+  int i;
 
   snprintf(name, sizeof(name), "%s", dlp_config_bypass_header(conn->cfg));
+  for (i = msg != NULL ? msg->nforged : 0; i > 0; i--)
+    if (smfi_chgheader(ctx, name, i, NULL) != MI_SUCCESS)
+      mlfi_log(LOG_WARNING, "%s: cannot delete the %s header the message "
+                            "brought", msg->qid, name);
   snprintf(value, sizeof(value), "%s%s", conn->leadspc ? " " : "",
            reason[0] ? reason : "bypass");
   return smfi_addheader(ctx, name, value) == MI_SUCCESS ? 0 : -1;
@@ -237,7 +249,7 @@ static sfsistat mlfi_libstatus(SMFICTX *ctx, const struct mlfi_conn *conn,
   case DLP_VERDICT_BYPASS:
     if (!at_eom)
       return SMFIS_CONTINUE;
-    if (mlfi_stamp(ctx, conn, res->reason) == 0)
+    if (mlfi_stamp(ctx, conn, msg, res->reason) == 0)
       return SMFIS_ACCEPT;
     sent->verdict = DLP_VERDICT_TEMPFAIL; /* never deliver unstamped */
     sent->reason = "internal";
@@ -333,7 +345,8 @@ static void mlfi_progress(void *ctx) {
   (void)smfi_progress((SMFICTX *)ctx);
 }
 
-/* mlfi_negotiate - header values with their leading space; add headers */
+/* mlfi_negotiate - header values with their leading space; add/delete
+   header fields */
 static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0,
                                unsigned long f1, unsigned long f2,
                                unsigned long f3, unsigned long *pf0,
@@ -345,7 +358,7 @@ static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0,
   (void)f3;
   if (conn == NULL)
     return SMFIS_TEMPFAIL;
-  *pf0 = f0 & SMFIF_ADDHDRS;
+  *pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS);
   *pf1 = f1 & SMFIP_HDR_LEADSPC; /* no SMFIP_SKIP: we need every byte */
   *pf2 = 0;
   *pf3 = 0;
@@ -511,6 +524,8 @@ static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value) {
   if (msg == NULL)
     return mlfi_refused_again(ctx, conn);
   body = dlp_txn_body(msg->txn);
+  if (strcasecmp(name, dlp_config_bypass_header(conn->cfg)) == 0)
+    msg->nforged++;
   if (dlp_body_write(body, name, strlen(name)) < 0 ||
       dlp_body_write(body, conn->leadspc ? ":" : ": ",
                      conn->leadspc ? 1 : 2) < 0 ||
@@ -606,7 +621,7 @@ int mlfi_register(void) {
   memset(&desc, 0, sizeof(desc));
   desc.xxfi_name = (char *)MLFI_NAME;
   desc.xxfi_version = SMFI_VERSION;
-  desc.xxfi_flags = SMFIF_ADDHDRS;
+  desc.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS;
   desc.xxfi_connect = mlfi_connect;
   desc.xxfi_envfrom = mlfi_envfrom;
   desc.xxfi_envrcpt = mlfi_envrcpt;

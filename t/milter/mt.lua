@@ -44,8 +44,9 @@ function open()
           "the milter did not ask for SMFIP_HDR_LEADSPC")
     check(not mt.test_option(conn, SMFIP_SKIP),
           "the milter asked for SMFIP_SKIP")
-    check(mt.test_action(conn, SMFIF_ADDHDRS),
-          "the milter did not ask for SMFIF_ADDHDRS")
+    check(mt.test_action(conn, SMFIF_ADDHDRS) and
+          mt.test_action(conn, SMFIF_CHGHDRS),
+          "the milter did not ask for SMFIF_ADDHDRS and SMFIF_CHGHDRS")
     return conn
 end
 

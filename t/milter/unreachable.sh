@@ -1,7 +1,8 @@
 #!/bin/bash
 # unreachable.sh - every DLP port refused (nothing listens): the milter
 # stamps the bypass header with the reason and answers SMFIS_ACCEPT
-# (row 1), quickly; the configured header name is used.
+# (row 1), quickly; the configured header name is used, and a field of
+# that name the message brought along is deleted.
 . "$(dirname "$0")/mtlib.sh"
 mt_init unreachable 21020
 
