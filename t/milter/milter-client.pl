@@ -4,7 +4,8 @@
 # its 1 KB buffer, and values exactly as the client wrote them (no space
 # added).  Sends one message and prints one line per reply:
 #   optneg ACTIONS PROTOCOL / leadspc yes|no / connect R / helo R / mail R / rcpt R /
-#   header R (only when not 'c') / eoh R / body R / eom R [+ADD name value]
+#   header R (only when not 'c') / eoh R / body R / eom +ADD name value /
+#   progress N (smfi_progress calls during eom) / eom R
 # where R is the reply letter (c continue, a accept, d discard, r reject,
 # t tempfail, y replycode TEXT).
 # Usage: milter-client.pl SOCKETPATH QID FROM RCPT HEADERFILE BODYFILE
@@ -62,10 +63,12 @@ cmd('N'); show('eoh', reply());
 my $b = slurp($bfile);
 for (my $o = 0; $o < length($b); $o += 65535) { cmd('B', substr($b, $o, 65535)); show('body', reply()); }
 cmd('E');
+my $progress = 0;
 for (;;) {
     my ($rc, $rd) = reply();
     if ($rc eq 'h') { show('eom +ADD', $rc, $rd); next; }
-    if ($rc eq 'p') { next; }   # progress
+    if ($rc eq 'p') { $progress++; next; }   # smfi_progress()
+    print "progress $progress\n";
     show('eom', $rc, $rd);
     last;
 }

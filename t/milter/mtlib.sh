@@ -13,7 +13,8 @@
 #   mt_conf FILE N...                 a config with servers 127.0.0.1:
 #                                     PORTBASE+N in that order; MT_BYPASS,
 #                                     MT_CONNECT, MT_COMMAND, MT_DATA,
-#                                     MT_DEADLINE, MT_HEADER override defaults
+#                                     MT_DEADLINE, MT_HEADER, MT_SPILL,
+#                                     MT_TMPDIR override defaults
 #   mt_start CONF                     start the milter in the foreground on
 #                                     unix:$MT_DIR/milter.sock, log in
 #                                     $MT_LOG (MT_VALGRIND=1: under valgrind)
@@ -122,6 +123,8 @@ mt_conf() {
     {
         echo "milter: {"
         echo "  socket = \"inet:$(mt_port 9)@127.0.0.1\";"
+        [ -n "$MT_SPILL" ] && echo "  spill_size = $MT_SPILL;"
+        [ -n "$MT_TMPDIR" ] && echo "  tmpdir = \"$MT_TMPDIR\";"
         echo "};"
         echo "dlp: {"
         echo "  servers = ("
