@@ -3,7 +3,8 @@
 # DLP: levels may, encrypt and verify (by IP address and by match name,
 # with a TLSv1.3 floor, with a client certificate) all deliver over TLS;
 # the log summary names protocol and cipher, and at verify the subject and
-# SHA-256 digest; level none talks plaintext.
+# SHA-256 digest; a per-server verify under a global none works; level none
+# talks plaintext.
 . "$(dirname "$0")/libtls.sh"
 tt_init postfix_levels 24000
 tt_postfix 1:good
@@ -41,11 +42,18 @@ delivered_tls encrypt "cert_file = \"$CERTS/client.pem\"; key_file = \"$CERTS/cl
 grep -q 'Trusted TLS connection established from.*' "$TT_PFLOG" ||
     lt_fail "Postfix did not see a trusted client certificate"
 
+# global none, this server verify: the TLS context is built all the same
+tt_conf "$c" none "ca_file = \"$CERTS/ca.pem\";" 1:verify
+tt_send "$c"
+lt_expect "^verdict=delivered reason=accepted "
+lt_expect "^tls=TLSv1\.[23] .* sha256=$good_fp\$"
+tls_before=$(tt_pf_tls)
+
 # level none: plaintext, even though STARTTLS is offered
 tt_conf "$c" none "" 1
 tt_send "$c"
 lt_expect "^verdict=delivered reason=accepted "
 lt_reject '^tls='
 [ "$(tt_pf_tls)" = "$tls_before" ] || lt_fail "level none started TLS"
-[ "$(tt_pf_got)" = 9 ] || lt_fail "Postfix queued $(tt_pf_got) messages, want 9"
+[ "$(tt_pf_got)" = 10 ] || lt_fail "Postfix queued $(tt_pf_got) messages, want 10"
 echo "PASS: postfix_levels"
