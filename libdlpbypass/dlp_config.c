@@ -69,6 +69,12 @@ static const struct cfg_key cfg_keys[] = {
     {"dlp", "session_deadline", K_INT, 1, CFG_MAX_TIMEOUT, NULL},
     {"dlp", "helo_name", K_STR, 0, 0, check_host},
     {"dlp", "tls", K_GROUP, 0, 0, NULL},
+    {"dlp", "health", K_GROUP, 0, 0, NULL},
+    {"dlp.health", "retry_min", K_INT, 1, CFG_MAX_TIMEOUT, NULL},
+    {"dlp.health", "retry_max", K_INT, 1, CFG_MAX_TIMEOUT, NULL},
+    {"dlp", "reuse", K_GROUP, 0, 0, NULL},
+    {"dlp.reuse", "max_age", K_INT, 0, CFG_MAX_TIMEOUT, NULL},
+    {"dlp.reuse", "idle_timeout", K_INT, 1, CFG_MAX_TIMEOUT, NULL},
     {"dlp.servers", "host", K_STR, 0, 0, check_host},
     {"dlp.servers", "port", K_INT, 1, 65535, NULL},
     {"dlp.servers", "tls_level", K_STR, 0, 0, check_tls_level},
@@ -478,6 +484,12 @@ static int cfg_copy(const config_t *c, DLP_CONFIG *cfg) {
   cfg->command_timeout = cfg_int_opt(c, "dlp.command_timeout", 30);
   cfg->data_timeout = cfg_int_opt(c, "dlp.data_timeout", 120);
   cfg->session_deadline = cfg_int_opt(c, "dlp.session_deadline", 25);
+  cfg->health_retry_min = cfg_int_opt(c, "dlp.health.retry_min", 1);
+  cfg->health_retry_max = cfg_int_opt(c, "dlp.health.retry_max", 5);
+  if (cfg->health_retry_max < cfg->health_retry_min)
+    cfg->health_retry_max = cfg->health_retry_min;
+  cfg->reuse_max_age = cfg_int_opt(c, "dlp.reuse.max_age", 60);
+  cfg->reuse_idle_timeout = cfg_int_opt(c, "dlp.reuse.idle_timeout", 5);
   config_lookup_bool(c, "bypass.enabled", &enabled);
   cfg->bypass_enabled = enabled != 0;
   if (cfg_copy_tls(c, cfg) < 0 || cfg_copy_servers(c, cfg) < 0)

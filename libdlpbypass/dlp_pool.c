@@ -1,43 +1,99 @@
 /*
- * dlp_pool.c - the DLP host pool shared by all transactions.
+ * dlp_pool.c - the DLP host pool shared by all transactions: health state
+ * per DLP host and cached idle sessions, everything under pool->lock.
  *
  * Contract: dlp_pool_create() returns an empty, thread-safe pool;
- * dlp_pool_free() releases it (no transaction may still use it).
+ * dlp_pool_free() releases it (no transaction may still use it).  The
+ * internal interface (dlp_pool.h) gives dlp_txn.c the plan for a host
+ * (dial / half-open trial / skip), takes the result of each dial, and
+ * caches sessions between messages.
  *
- * Today the pool only holds its lock and an empty host table.  It is laid
- * out for what comes next, all of it under pool->lock:
- *   - per-host health state, keyed by the server label "host:port" (not by
- *     configuration, so that it survives a reload): consecutive failures,
- *     the time of the last failure, and a retry time before which the host
- *     is skipped; when the retry time passes, one transaction at a time
- *     (probe_inflight) may dial it as a half-open probe;
- *   - cached idle sessions (DLP_SMTP after a successful RSET) per host,
- *     each tagged with the configuration generation and TLS level it was
- *     opened under, so that no session is reused across TLS settings.
+ * Health state and probe policy (dlp.health.retry_min, retry_max):
+ *   - Health is kept per host by its configured "host:port" (not per
+ *     configuration: it survives a reload).  Only the TCP level counts:
+ *     a connect that fails (refused, timed out, no route, name does not
+ *     resolve) marks the host DOWN; any connect that succeeds marks it UP,
+ *     whatever happens later in the session (a host that answers slowly
+ *     or says 4xx is reachable and never skipped).
+ *   - DOWN has a retry time: the failure time plus a backoff of
+ *     retry_min * 2^(n-1) seconds after n consecutive failed dials,
+ *     capped at retry_max.  Failures of messages that dialled in parallel
+ *     with the one that first saw the host fail do not grow the backoff.
+ *   - Before its retry time a DOWN host is skipped: the attempt counts as
+ *     UNREACHABLE without a dial, so under a full outage the bypass
+ *     decision for later messages is immediate.
+ *   - Once the retry time has passed, the next message dials the host as
+ *     a half-open trial (it waits for the connect as usual, so it is
+ *     never bypassed on old knowledge).  While that trial is in flight
+ *     (at most connect_timeout + 1 s) other messages keep skipping the
+ *     host: the trial is a fresh observation in progress, and making
+ *     them all wait a connect timeout is exactly what the state is for.
+ *     The trial's result marks the host UP or DOWN with a longer backoff.
+ *   - A message that comes after a quiet spell finds the retry time long
+ *     past and becomes the trial itself: stale state never bypasses it.
+ *   Bound: once a DLP host is back, messages are bypassed on cached state
+ *   for at most retry_max + connect_timeout seconds (the backoff, then
+ *   one trial); in practice retry_max + about 1 s, since a dropped SYN is
+ *   retransmitted after 1 s and then gets through.  The defaults (1 s,
+ *   5 s) make that a few seconds.
+ *
+ * Connection reuse (dlp.reuse.max_age, idle_timeout):
+ *   - A session that ended READY is cached, keyed by the configuration
+ *     object (the pool holds a reference on it, so no session is ever
+ *     reused across TLS or other settings after a reload) and the server.
+ *   - A session is reused only younger than max_age (age, not message
+ *     count, limits it) and closed after idle_timeout seconds unused, by
+ *     a sweeper thread started with the first cached session.
+ *   - dlp_txn.c checks a cached session with dlp_smtp_reuse() (closed by
+ *     the peer? then RSET); if that fails it is dropped and the message
+ *     goes on with another cached or a fresh session: a dead cached
+ *     connection is never an outcome of the verdict table.
  */
-#include "dlp_private.h"
+#include "dlp_pool.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-/* Health and cached sessions of one DLP host (filled in later). */
-struct dlp_pool_host {
-  char *label;            /* "host:port" */
-  unsigned failures;      /* consecutive failed attempts */
-  int64_t retry_after_ms; /* dlp_now_ms() before which the host is skipped */
-  int probe_inflight;     /* a half-open probe is under way */
-  struct dlp_smtp **idle; /* cached sessions, ready for MAIL after RSET */
-  size_t nidle;
+#define POOL_IDLE_MAX 256  /* cached sessions, all hosts together */
+#define POOL_SWEEP_MS 500  /* the sweeper looks this often */
+#define POOL_MAX_SHIFT 16  /* backoff doubling stops growing here */
+
+/* Health of one DLP host. */
+struct pool_host {
+  char *key;              /* configured "host:port" */
+  unsigned failures;      /* consecutive failed dials */
+  int64_t down_since;     /* first failure of this run, ms */
+  int64_t retry_at;       /* skipped before this, ms (failures > 0) */
+  int64_t trial_until;    /* a trial is in flight until then, ms */
+  char label[300];        /* "host[addr]:port" of the last failure */
+  char text[DLP_REPLY_TEXT_MAX + 1]; /* what the last failure said */
+};
+
+/* One cached idle session. */
+struct pool_idle {
+  DLP_CONFIG *cfg; /* our reference */
+  const struct dlp_server *server;
+  DLP_SMTP *smtp;
+  int64_t idle_since;
 };
 
 struct dlp_pool {
-  pthread_mutex_t lock;        /* guards everything below */
-  struct dlp_pool_host *hosts; /* per-host state, by label */
+  pthread_mutex_t lock; /* guards everything below */
+  pthread_cond_t wake;  /* the sweeper sleeps on it */
+  pthread_t sweeper;
+  int sweeping; /* the sweeper thread runs */
+  int stop;     /* the sweeper must end */
+  struct pool_host *hosts;
   size_t nhosts;
+  struct pool_idle idle[POOL_IDLE_MAX];
+  size_t nidle;
 };
 
 /* dlp_pool_create - empty pool */
 DLP_POOL *dlp_pool_create(void) {
   DLP_POOL *pool = calloc(1, sizeof(*pool));
+  pthread_condattr_t ca;
 
   if (pool == NULL)
     return NULL;
@@ -45,20 +101,242 @@ DLP_POOL *dlp_pool_create(void) {
     free(pool);
     return NULL;
   }
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  if (pthread_cond_init(&pool->wake, &ca) != 0) {
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_destroy(&pool->lock);
+    free(pool);
+    return NULL;
+  }
+  pthread_condattr_destroy(&ca);
   return pool;
 }
 
-/* dlp_pool_free - release the pool and its host table */
+/* pool_close - close cached session E (outside the lock) */
+static void pool_close(struct pool_idle *e) {
+  dlp_smtp_free(e->smtp);
+  dlp_config_unref(e->cfg);
+}
+
+/* dlp_pool_free - stop the sweeper, close cached sessions, release */
 void dlp_pool_free(DLP_POOL *pool) {
   size_t i;
 
   if (pool == NULL)
     return;
-  for (i = 0; i < pool->nhosts; i++) {
-    free(pool->hosts[i].label);
-    free(pool->hosts[i].idle);
-  }
+  pthread_mutex_lock(&pool->lock);
+  pool->stop = 1;
+  pthread_cond_broadcast(&pool->wake);
+  pthread_mutex_unlock(&pool->lock);
+  if (pool->sweeping)
+    pthread_join(pool->sweeper, NULL);
+  for (i = 0; i < pool->nidle; i++)
+    pool_close(&pool->idle[i]);
+  for (i = 0; i < pool->nhosts; i++)
+    free(pool->hosts[i].key);
   free(pool->hosts);
+  pthread_cond_destroy(&pool->wake);
   pthread_mutex_destroy(&pool->lock);
   free(pool);
+}
+
+/* pool_host - the health entry of SERVER (added when new), or NULL */
+static struct pool_host *pool_host(DLP_POOL *pool,
+                                   const struct dlp_server *server) {
+  struct pool_host *h;
+  size_t i;
+
+  for (i = 0; i < pool->nhosts; i++)
+    if (strcmp(pool->hosts[i].key, server->label) == 0)
+      return &pool->hosts[i];
+  h = realloc(pool->hosts, (pool->nhosts + 1) * sizeof(*h));
+  if (h == NULL)
+    return NULL;
+  pool->hosts = h;
+  h += pool->nhosts;
+  memset(h, 0, sizeof(*h));
+  if ((h->key = strdup(server->label)) == NULL)
+    return NULL;
+  pool->nhosts++;
+  return h;
+}
+
+/* pool_backoff_ms - the wait after FAILURES consecutive failed dials */
+static int64_t pool_backoff_ms(const DLP_CONFIG *cfg, unsigned failures) {
+  unsigned shift = failures > 0 ? failures - 1 : 0;
+  int64_t ms = (int64_t)cfg->health_retry_min * 1000;
+
+  if (shift > POOL_MAX_SHIFT)
+    shift = POOL_MAX_SHIFT;
+  ms <<= shift;
+  if (ms > (int64_t)cfg->health_retry_max * 1000)
+    ms = (int64_t)cfg->health_retry_max * 1000;
+  return ms;
+}
+
+/* dlp_pool_plan_host - dial, trial or skip SERVER now */
+dlp_pool_plan dlp_pool_plan_host(DLP_POOL *pool, const DLP_CONFIG *cfg,
+                                 const struct dlp_server *server, char *label,
+                                 size_t labellen, char *why, size_t whylen) {
+  dlp_pool_plan plan = DLP_POOL_DIAL;
+  int64_t now = dlp_now_ms();
+  struct pool_host *h;
+
+  pthread_mutex_lock(&pool->lock);
+  h = pool_host(pool, server);
+  if (h == NULL || h->failures == 0) {
+    plan = DLP_POOL_DIAL;
+  } else if (now >= h->retry_at && now >= h->trial_until) {
+    plan = DLP_POOL_TRIAL;
+    h->trial_until = now + (int64_t)cfg->connect_timeout * 1000 + 1000;
+  } else {
+    plan = DLP_POOL_SKIP;
+    snprintf(label, labellen, "%s", h->label);
+    snprintf(why, whylen,
+             "%s (not dialled: unreachable for %lld ms, %s %lld ms)", h->text,
+             (long long)(now - h->down_since),
+             now < h->retry_at ? "next try in" : "a trial is under way, for",
+             (long long)((now < h->retry_at ? h->retry_at : h->trial_until) -
+                         now));
+  }
+  pthread_mutex_unlock(&pool->lock);
+  return plan;
+}
+
+/* dlp_pool_report - record the result of a dial */
+void dlp_pool_report(DLP_POOL *pool, const DLP_CONFIG *cfg,
+                     const struct dlp_server *server, dlp_pool_plan plan,
+                     int reached, const char *label, const char *text) {
+  int64_t now = dlp_now_ms();
+  struct pool_host *h;
+
+  pthread_mutex_lock(&pool->lock);
+  if ((h = pool_host(pool, server)) != NULL) {
+    if (reached) {
+      h->failures = 0;
+      h->retry_at = h->trial_until = 0;
+    } else {
+      /* parallel dials that failed with the first do not grow backoff */
+      if (plan == DLP_POOL_TRIAL || h->failures == 0 || now >= h->retry_at) {
+        if (h->failures == 0)
+          h->down_since = now;
+        if (h->failures < 1000)
+          h->failures++;
+        h->retry_at = now + pool_backoff_ms(cfg, h->failures);
+      }
+      if (plan == DLP_POOL_TRIAL)
+        h->trial_until = 0;
+      snprintf(h->label, sizeof(h->label), "%s", label);
+      snprintf(h->text, sizeof(h->text), "%s", text);
+    }
+  }
+  pthread_mutex_unlock(&pool->lock);
+}
+
+/* pool_expired - cached session E may no longer be used at NOW */
+static int pool_expired(const struct pool_idle *e, int64_t now) {
+  return now - e->idle_since >= (int64_t)e->cfg->reuse_idle_timeout * 1000 ||
+         now - dlp_smtp_created_ms(e->smtp) >=
+             (int64_t)e->cfg->reuse_max_age * 1000;
+}
+
+/* pool_sweeper - thread: close expired cached sessions */
+static void *pool_sweeper(void *arg) {
+  DLP_POOL *pool = arg;
+  struct pool_idle dead[POOL_IDLE_MAX];
+  struct timespec ts;
+  size_t i, ndead;
+  int64_t now, wake;
+
+  pthread_mutex_lock(&pool->lock);
+  while (!pool->stop) {
+    now = dlp_now_ms();
+    for (i = ndead = 0; i < pool->nidle;) {
+      if (pool_expired(&pool->idle[i], now)) {
+        dead[ndead++] = pool->idle[i];
+        pool->idle[i] = pool->idle[--pool->nidle];
+      } else {
+        i++;
+      }
+    }
+    pthread_mutex_unlock(&pool->lock);
+    for (i = 0; i < ndead; i++)
+      pool_close(&dead[i]); /* QUIT may take a moment: not under the lock */
+    pthread_mutex_lock(&pool->lock);
+    wake = dlp_now_ms() + POOL_SWEEP_MS;
+    ts.tv_sec = (time_t)(wake / 1000);
+    ts.tv_nsec = (long)(wake % 1000) * 1000000;
+    while (!pool->stop && dlp_now_ms() < wake)
+      (void)pthread_cond_timedwait(&pool->wake, &pool->lock, &ts);
+  }
+  pthread_mutex_unlock(&pool->lock);
+  return NULL;
+}
+
+/* dlp_pool_take - a cached session of SERVER under CFG, newest first */
+DLP_SMTP *dlp_pool_take(DLP_POOL *pool, const DLP_CONFIG *cfg,
+                        const struct dlp_server *server) {
+  struct pool_idle got;
+  int64_t now = dlp_now_ms();
+  size_t i;
+
+  memset(&got, 0, sizeof(got));
+  pthread_mutex_lock(&pool->lock);
+  for (i = pool->nidle; i-- > 0;) {
+    struct pool_idle *e = &pool->idle[i];
+
+    if (e->cfg == cfg && e->server == server && !pool_expired(e, now)) {
+      got = *e;
+      memmove(e, e + 1, (pool->nidle - i - 1) * sizeof(*e));
+      pool->nidle--;
+      break;
+    }
+  }
+  pthread_mutex_unlock(&pool->lock);
+  if (got.smtp == NULL)
+    return NULL;
+  dlp_config_unref(got.cfg); /* the transaction holds its own reference */
+  return got.smtp;
+}
+
+/* dlp_pool_put - cache S for the next message, or close it */
+void dlp_pool_put(DLP_POOL *pool, DLP_CONFIG *cfg,
+                  const struct dlp_server *server, DLP_SMTP *s) {
+  int64_t now = dlp_now_ms();
+  int cached = 0;
+
+  dlp_smtp_set_progress(s, NULL, NULL); /* the caller's context ends */
+  if (cfg->reuse_max_age <= 0 || !dlp_smtp_is_ready(s) ||
+      now - dlp_smtp_created_ms(s) >= (int64_t)cfg->reuse_max_age * 1000) {
+    dlp_smtp_free(s);
+    return;
+  }
+  pthread_mutex_lock(&pool->lock);
+  if (!pool->stop && pool->nidle < POOL_IDLE_MAX) {
+    if (!pool->sweeping &&
+        pthread_create(&pool->sweeper, NULL, pool_sweeper, pool) == 0)
+      pool->sweeping = 1;
+    if (pool->sweeping) {
+      pool->idle[pool->nidle].cfg = dlp_config_ref(cfg);
+      pool->idle[pool->nidle].server = server;
+      pool->idle[pool->nidle].smtp = s;
+      pool->idle[pool->nidle].idle_since = now;
+      pool->nidle++;
+      cached = 1;
+    }
+  }
+  pthread_mutex_unlock(&pool->lock);
+  if (!cached)
+    dlp_smtp_free(s);
+}
+
+/* dlp_pool_nidle - number of cached sessions */
+size_t dlp_pool_nidle(DLP_POOL *pool) {
+  size_t n;
+
+  pthread_mutex_lock(&pool->lock);
+  n = pool->nidle;
+  pthread_mutex_unlock(&pool->lock);
+  return n;
 }

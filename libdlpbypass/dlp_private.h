@@ -65,6 +65,10 @@ struct dlp_config {
                                    before end of message (stay below
                                    Postfix milter_command_timeout) */
   char *helo_name;
+  int health_retry_min;         /* dlp.health: seconds a down host is */
+  int health_retry_max;         /* skipped, doubling from min up to max */
+  int reuse_max_age;            /* dlp.reuse: seconds a session may be */
+  int reuse_idle_timeout;       /* reused (0: never), idle seconds kept */
   struct dlp_tls_config tls;
   struct dlp_tls *tls_ctx;      /* built by dlp_tls_create() when any
                                    server's level is not none */

@@ -31,6 +31,7 @@
 #include "dlp_io.h"
 #include "dlp_tls.h"
 
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,6 +124,7 @@ struct dlp_smtp {
   char label[300];
   char tls_info[300];
   char queue_id[64];
+  int64_t created_ms; /* TCP connected */
 };
 
 /* smtp_abort - an impossible state: a bug, never go on */
@@ -407,6 +409,7 @@ static int smtp_connect(DLP_SMTP *s) {
               s->label, err);
     return -1;
   }
+  s->created_ms = dlp_now_ms();
   s->state = S_GREETING;
   return 0;
 }
@@ -742,6 +745,33 @@ int dlp_smtp_rset(DLP_SMTP *s, int64_t deadline_ms) {
   s->deadline = deadline_ms;
   s->state = S_RSET;
   return smtp_step(s);
+}
+
+/* dlp_smtp_reuse - a cached session: still quiet and open?  Then RSET */
+int dlp_smtp_reuse(DLP_SMTP *s, int64_t deadline_ms) {
+  struct pollfd pfd;
+
+  smtp_ready(s, "dlp_smtp_reuse");
+  pfd.fd = dlp_io_fd(s->io);
+  pfd.events = POLLIN;
+  pfd.revents = 0;
+  if (dlp_io_pending(s->io) > 0 || poll(&pfd, 1, 0) != 0) {
+    smtp_fail(s, DLP_OUTCOME_DEFERRED, "4.4.2",
+              "DLP %s: cached connection closed by the host", s->label);
+    return -1;
+  }
+  s->queue_id[0] = 0;
+  return dlp_smtp_rset(s, deadline_ms);
+}
+
+/* dlp_smtp_is_ready - open and between commands */
+int dlp_smtp_is_ready(const DLP_SMTP *s) {
+  return s->state == S_READY;
+}
+
+/* dlp_smtp_created_ms - when TCP connected */
+int64_t dlp_smtp_created_ms(const DLP_SMTP *s) {
+  return s->created_ms;
 }
 
 /* dlp_smtp_free - QUIT when usable, close, free */

@@ -94,6 +94,20 @@ int dlp_smtp_data(DLP_SMTP *s, const DLP_BODY *body);
 /* dlp_smtp_rset - RSET, to reuse the session for another message; 0/-1 */
 int dlp_smtp_rset(DLP_SMTP *s, int64_t deadline_ms);
 
+/*
+ * dlp_smtp_reuse - a cached session before its next message: fails at
+ * once when the peer closed it or sent anything while it was idle, else
+ * RSET.  0 when READY for MAIL, -1 (the session is dead; not an outcome
+ * of the verdict table: the caller drops it and opens another).
+ */
+int dlp_smtp_reuse(DLP_SMTP *s, int64_t deadline_ms);
+
+/* dlp_smtp_is_ready - the session is open and between commands */
+int dlp_smtp_is_ready(const DLP_SMTP *s);
+
+/* dlp_smtp_created_ms - dlp_now_ms() when TCP connected (0: not yet) */
+int64_t dlp_smtp_created_ms(const DLP_SMTP *s);
+
 /* dlp_smtp_free - QUIT (when the session is usable, briefly), close, free */
 void dlp_smtp_free(DLP_SMTP *s);
 

@@ -27,11 +27,13 @@
  * Bypass only ever comes from the verdict engine over connection
  * outcomes, never from anything in the message.
  */
-#include "dlp_smtp.h"
+#include "dlp_pool.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define TXN_RSET_MS 2000 /* a cached session must answer RSET this fast */
 
 /* One recipient and what the DLP said to it. */
 struct txn_rcpt {
@@ -48,6 +50,7 @@ struct dlp_txn {
   void *progress_ctx;
   DLP_BODY *body;
   DLP_SMTP *smtp;        /* the open session, or NULL */
+  const struct dlp_server *server; /* the server of smtp */
   size_t next_host;      /* index of the next server to try */
   dlp_outcome *outcomes; /* one per attempt */
   size_t ntried;
@@ -235,13 +238,13 @@ static int txn_replay(DLP_TXN *txn, DLP_SMTP *s, size_t nreplay,
   return 0;
 }
 
-/* txn_attempt_failed - note a failed attempt on S; the verdict so far */
-static dlp_verdict txn_attempt_failed(DLP_TXN *txn, DLP_SMTP *s) {
-  const DLP_SMTP_FAILURE *f = dlp_smtp_failure(s);
+/* txn_failed - note a failed attempt at LABEL (F); the verdict so far */
+static dlp_verdict txn_failed(DLP_TXN *txn, const char *label,
+                              const DLP_SMTP_FAILURE *f) {
   dlp_verdict v;
 
   txn->outcomes[txn->ntried++] = f->outcome;
-  txn_note_host(txn, dlp_smtp_label(s), f->outcome);
+  txn_note_host(txn, label, f->outcome);
   txn->last_fail = *f;
   if (f->outcome == DLP_OUTCOME_SESSION_TIMEOUT)
     snprintf(txn->timeout_text, sizeof(txn->timeout_text), "%s", f->text);
@@ -252,6 +255,78 @@ static dlp_verdict txn_attempt_failed(DLP_TXN *txn, DLP_SMTP *s) {
   return DLP_VERDICT_PENDING;
 }
 
+/* txn_attempt_failed - note a failed attempt on S; the verdict so far */
+static dlp_verdict txn_attempt_failed(DLP_TXN *txn, DLP_SMTP *s) {
+  return txn_failed(txn, dlp_smtp_label(s), dlp_smtp_failure(s));
+}
+
+/*
+ * txn_skip - a host the pool knows to be down: an UNREACHABLE attempt
+ * without a dial (LABEL and WHY from its last failure)
+ */
+static dlp_verdict txn_skip(DLP_TXN *txn, const char *label, const char *why) {
+  DLP_SMTP_FAILURE f;
+
+  memset(&f, 0, sizeof(f));
+  f.outcome = DLP_OUTCOME_UNREACHABLE;
+  snprintf(f.dsn, sizeof(f.dsn), "4.4.1");
+  snprintf(f.text, sizeof(f.text), "%s", why);
+  return txn_failed(txn, label, &f);
+}
+
+/*
+ * txn_cached - a cached session to SERVER that passes dlp_smtp_reuse()
+ * (RSET), or NULL.  Dead ones are dropped: they are no attempt.
+ */
+static DLP_SMTP *txn_cached(DLP_TXN *txn, const struct dlp_server *server,
+                            int64_t deadline) {
+  int64_t until;
+  DLP_SMTP *s;
+
+  while ((s = dlp_pool_take(txn->pool, txn->cfg, server)) != NULL) {
+    dlp_smtp_set_progress(s, txn->progress, txn->progress_ctx);
+    until = dlp_now_ms() + TXN_RSET_MS;
+    if (deadline != 0 && deadline < until)
+      until = deadline;
+    if (dlp_smtp_reuse(s, until) == 0)
+      return s;
+    dlp_smtp_free(s);
+  }
+  return NULL;
+}
+
+/*
+ * txn_fresh - a new session to SERVER, opened as the pool's health state
+ * says, or NULL when the host is skipped (the attempt is then noted and
+ * *V is the verdict so far).  A failed open is returned to the caller.
+ */
+static DLP_SMTP *txn_fresh(DLP_TXN *txn, const struct dlp_server *server,
+                           int64_t deadline, dlp_verdict *v) {
+  char label[300], why[DLP_REPLY_TEXT_MAX + 1];
+  const DLP_SMTP_FAILURE *f;
+  dlp_pool_plan plan;
+  DLP_SMTP *s;
+  int rc;
+
+  plan = dlp_pool_plan_host(txn->pool, txn->cfg, server, label, sizeof(label),
+                            why, sizeof(why));
+  if (plan == DLP_POOL_SKIP) {
+    *v = txn_skip(txn, label, why);
+    return NULL;
+  }
+  if ((s = dlp_smtp_create(txn->cfg, server)) == NULL) {
+    *v = txn_internal(txn, "out of memory");
+    return NULL;
+  }
+  dlp_smtp_set_progress(s, txn->progress, txn->progress_ctx);
+  rc = dlp_smtp_open(s, deadline);
+  f = dlp_smtp_failure(s);
+  dlp_pool_report(txn->pool, txn->cfg, server, plan,
+                  rc == 0 || f->outcome != DLP_OUTCOME_UNREACHABLE,
+                  dlp_smtp_label(s), f->text);
+  return s;
+}
+
 /*
  * txn_connect - open a session on the next usable host, send MAIL and
  * replay the first NREPLAY recipients, before DEADLINE (0: none).
@@ -259,8 +334,9 @@ static dlp_verdict txn_attempt_failed(DLP_TXN *txn, DLP_SMTP *s) {
  */
 static dlp_verdict txn_connect(DLP_TXN *txn, size_t nreplay, int64_t deadline) {
   const DLP_CONFIG *cfg = txn->cfg;
+  const struct dlp_server *server;
+  dlp_verdict v = DLP_VERDICT_PENDING;
   DLP_SMTP *s;
-  dlp_verdict v;
   int rc;
 
   while (txn->next_host < cfg->nservers) {
@@ -270,17 +346,21 @@ static dlp_verdict txn_connect(DLP_TXN *txn, size_t nreplay, int64_t deadline) {
                        "DLP host could be tried");
     if (txn->progress != NULL)
       txn->progress(txn->progress_ctx);
-    s = dlp_smtp_create(cfg, &cfg->servers[txn->next_host++]);
-    if (s == NULL)
-      return txn_internal(txn, "out of memory");
-    dlp_smtp_set_progress(s, txn->progress, txn->progress_ctx);
+    server = &cfg->servers[txn->next_host++];
+    if ((s = txn_cached(txn, server, deadline)) == NULL &&
+        (s = txn_fresh(txn, server, deadline, &v)) == NULL) {
+      if (v != DLP_VERDICT_PENDING)
+        return v;
+      continue; /* skipped: known to be down */
+    }
     rc = -1;
-    if (dlp_smtp_open(s, deadline) == 0 &&
+    if (dlp_smtp_is_ready(s) &&
         dlp_smtp_mail(s, txn->sender, (const char *const *)txn->sender_args,
                       deadline) == 0)
       rc = txn_replay(txn, s, nreplay, deadline);
     if (rc == 0) {
       txn->smtp = s;
+      txn->server = server;
       return DLP_VERDICT_PENDING;
     }
     if (rc == 1) {
@@ -447,13 +527,16 @@ const DLP_RESULT *dlp_txn_result(const DLP_TXN *txn) {
   return &txn->result;
 }
 
-/* dlp_txn_free - QUIT and close the session, release everything */
+/* dlp_txn_free - cache the session (or QUIT), release everything */
 void dlp_txn_free(DLP_TXN *txn) {
   size_t i;
 
   if (txn == NULL)
     return;
-  dlp_smtp_free(txn->smtp);
+  if (txn->smtp != NULL && dlp_smtp_is_ready(txn->smtp))
+    dlp_pool_put(txn->pool, txn->cfg, txn->server, txn->smtp); /* or QUIT */
+  else
+    dlp_smtp_free(txn->smtp);
   for (i = 0; i < txn->nrcpts; i++) {
     free(txn->rcpts[i].addr);
     txn_strv_free(txn->rcpts[i].args);

@@ -1,0 +1,59 @@
+/*
+ * dlp_pool.h - the host pool's internal interface (dlp_pool.c): health
+ * state per DLP host and cached idle sessions, shared by all transactions
+ * of one DLP_POOL under its lock.  Used by dlp_txn.c only.
+ *
+ * Ownership: dlp_pool_take() hands a cached session to the caller, who
+ * then owns it; dlp_pool_put() takes a session over (it is closed when it
+ * cannot be cached).  The pool keeps a reference on the configuration of
+ * every session it caches.
+ */
+#ifndef DLP_POOL_H
+#define DLP_POOL_H
+
+#include "dlp_smtp.h"
+
+/* What to do with one DLP host for one message. */
+typedef enum {
+  DLP_POOL_DIAL = 0, /* healthy: dial it */
+  DLP_POOL_TRIAL,    /* known down, retry time passed: this message is the
+                        half-open trial; report the result */
+  DLP_POOL_SKIP      /* known down until its retry time: UNREACHABLE */
+} dlp_pool_plan;
+
+/*
+ * dlp_pool_plan_host - the plan for SERVER of CFG now.  For SKIP, LABEL
+ * gets "host[addr]:port" of the last failure and WHY the reason text.
+ */
+dlp_pool_plan dlp_pool_plan_host(DLP_POOL *pool, const DLP_CONFIG *cfg,
+                                 const struct dlp_server *server, char *label,
+                                 size_t labellen, char *why, size_t whylen);
+
+/*
+ * dlp_pool_report - the result of dialling SERVER under PLAN: REACHED
+ * non-zero when TCP connected (whatever happened after).  LABEL and TEXT
+ * describe a failure (kept for the replies of skipped messages).
+ */
+void dlp_pool_report(DLP_POOL *pool, const DLP_CONFIG *cfg,
+                     const struct dlp_server *server, dlp_pool_plan plan,
+                     int reached, const char *label, const char *text);
+
+/*
+ * dlp_pool_take - a cached idle session to SERVER opened under CFG (the
+ * same configuration object), or NULL.  The caller must check it with
+ * dlp_smtp_reuse() before use.
+ */
+DLP_SMTP *dlp_pool_take(DLP_POOL *pool, const DLP_CONFIG *cfg,
+                        const struct dlp_server *server);
+
+/*
+ * dlp_pool_put - cache session S (READY) of SERVER under CFG for the next
+ * message, or close it (reuse off, too old, cache full).
+ */
+void dlp_pool_put(DLP_POOL *pool, DLP_CONFIG *cfg,
+                  const struct dlp_server *server, DLP_SMTP *s);
+
+/* dlp_pool_nidle - number of cached sessions (tests) */
+size_t dlp_pool_nidle(DLP_POOL *pool);
+
+#endif /* DLP_POOL_H */
