@@ -14,6 +14,11 @@
 #                                      LT_BYPASS, LT_CONNECT, LT_COMMAND,
 #                                      LT_DATA, LT_DEADLINE override defaults,
 #                                      LT_TLS sets dlp.tls.level
+#                                      and LT_DLP_EXTRA is added to dlp:
+#   lt_sendn CONF COUNT MS SENDER RCPT <MSG  dlpsend -n COUNT -i MS (one
+#                                      pool for all), output in $LT_OUT
+#   lt_summary                         one line per message of lt_sendn:
+#                                      "K AT_MS VERDICT SKIPPED(0|1)"
 #   lt_send CONF SENDER RCPT... <MSG   run dlpsend, output in $LT_OUT
 #   lt_expect REGEX                    $LT_OUT must match (grep -E)
 #   lt_reject REGEX                    $LT_OUT must not match
@@ -109,6 +114,7 @@ lt_conf() {
         echo "  session_deadline = ${LT_DEADLINE:-10};"
         echo "  helo_name = \"gw.test\";"
         [ -n "$LT_TLS" ] && echo "  tls: { level = \"$LT_TLS\"; };"
+        [ -n "$LT_DLP_EXTRA" ] && echo "  $LT_DLP_EXTRA"
         echo "};"
         echo "bypass: {"
         echo "  enabled = ${LT_BYPASS:-true};"
@@ -124,6 +130,17 @@ lt_send() {
     done
     "$DLPSEND" -c "$conf" -f "$sender" "${args[@]}" >"$LT_OUT" 2>&1 ||
         lt_fail "dlpsend exited with status $?"
+}
+
+lt_sendn() {
+    "$DLPSEND" -c "$1" -n "$2" -i "$3" -f "$4" -r "$5" >"$LT_OUT" 2>&1 ||
+        lt_fail "dlpsend exited with status $?"
+}
+
+lt_summary() {
+    awk '/^msg=/ { split($1, a, "="); split($2, b, "="); k = a[2]; at = b[2] }
+         /^verdict=/ { split($1, v, "="); print k, at, v[2],
+                       (index($0, "not dialled") ? 1 : 0) }' "$LT_OUT"
 }
 
 lt_expect() {
