@@ -12,9 +12,11 @@
  * Threads and signals: SIGHUP, SIGTERM and SIGINT are blocked before any
  * thread starts.  libmilter's smfi_main() runs in a thread of its own; the
  * main thread is the dedicated signal thread and waits for them with
- * sigwait().  SIGHUP reloads the configuration (a bad file is logged and
- * the old configuration kept; connections keep the configuration they
- * started with); SIGTERM and SIGINT call smfi_stop().  The signal thread
+ * sigwait().  SIGHUP wakes a reload thread that loads the configuration
+ * anew (a bad file is logged and the old configuration kept; connections
+ * keep the configuration they started with); SIGTERM and SIGINT call
+ * smfi_stop().  At the end, messages in flight get MAIN_DRAIN_SECS to
+ * finish.  The signal thread
  * is the main thread on purpose: libmilter starts its own sigwait()
  * thread for the same signals and stops the milter on SIGHUP, and Linux
  * hands a signal sent to the process to its main thread first when that
@@ -40,14 +42,18 @@
 
 #define MAIN_DEFAULT_CONFIG SYSCONFDIR "/dlpbypass.conf"
 #define MAIN_MAX_DATA ((1024 * 1024) - 1) /* Postfix headers may pass 64K */
-#define MAIN_DRAIN_SECS 30 /* wait this long for connections at exit */
+#define MAIN_DRAIN_SECS 30 /* wait this long for messages at exit */
 
-/* What the milter thread and the signal thread share. */
+/* What the signal, milter and reload threads share (under lock). */
 struct main_run {
   pthread_t signal_thread; /* the main thread, woken when smfi_main ends */
+  const char *path;        /* configuration file */
   int status;              /* smfi_main's result */
-  int done;                /* smfi_main returned (under lock) */
+  int done;                /* smfi_main returned */
+  int reload;              /* a SIGHUP waits for the reload thread */
+  int quit;                /* the reload thread must end */
   pthread_mutex_t lock;
+  pthread_cond_t wake; /* reload or quit */
 };
 
 /* main_usage - print the usage on STREAM */
@@ -84,8 +90,7 @@ static void main_reload(const char *path) {
   DLP_CONFIG *cfg = dlp_config_load(path, err, sizeof(err));
 
   if (cfg == NULL) {
-    mlfi_log(LOG_ERR, "reload failed, keeping the old configuration: %s",
-             err);
+    mlfi_log(LOG_ERR, "reload failed, keeping the old configuration: %s", err);
     return;
   }
   mlfi_config_swap(cfg);
@@ -105,6 +110,29 @@ static void *main_milter_thread(void *arg) {
   return NULL;
 }
 
+/*
+ * main_reload_thread - reload when the signal thread asks: the signal
+ * thread goes straight back to sigwait(), so a second SIGHUP never finds
+ * only libmilter's signal thread waiting (which would stop the milter).
+ */
+static void *main_reload_thread(void *arg) {
+  struct main_run *run = arg;
+
+  pthread_mutex_lock(&run->lock);
+  for (;;) {
+    while (!run->reload && !run->quit)
+      pthread_cond_wait(&run->wake, &run->lock);
+    if (run->quit)
+      break;
+    run->reload = 0;
+    pthread_mutex_unlock(&run->lock);
+    main_reload(run->path);
+    pthread_mutex_lock(&run->lock);
+  }
+  pthread_mutex_unlock(&run->lock);
+  return NULL;
+}
+
 /* main_signals - the signal set this program handles */
 static void main_signals(sigset_t *set) {
   sigemptyset(set);
@@ -114,7 +142,7 @@ static void main_signals(sigset_t *set) {
 }
 
 /* main_wait - the signal loop; returns when smfi_main has ended */
-static int main_wait(struct main_run *run, const char *path) {
+static int main_wait(struct main_run *run) {
   sigset_t set;
   int sig, done;
 
@@ -124,16 +152,42 @@ static int main_wait(struct main_run *run, const char *path) {
       continue;
     pthread_mutex_lock(&run->lock);
     done = run->done;
+    if (!done && sig == SIGHUP) {
+      run->reload = 1;
+      pthread_cond_signal(&run->wake);
+    }
     pthread_mutex_unlock(&run->lock);
     if (done)
       return run->status;
-    if (sig == SIGHUP) {
-      main_reload(path);
-    } else {
+    if (sig != SIGHUP) {
       mlfi_log(LOG_INFO, "%s: stopping", strsignal(sig));
       smfi_stop();
     }
   }
+}
+
+/*
+ * main_threads - run the milter and reload threads until smfi_main ends;
+ * returns smfi_main's status, or MI_FAILURE when a thread cannot start.
+ */
+static int main_threads(struct main_run *run) {
+  pthread_t milter, reloader;
+  int status;
+
+  if (pthread_create(&reloader, NULL, main_reload_thread, run) != 0)
+    return MI_FAILURE;
+  if (pthread_create(&milter, NULL, main_milter_thread, run) != 0) {
+    status = MI_FAILURE;
+  } else {
+    status = main_wait(run);
+    pthread_join(milter, NULL);
+  }
+  pthread_mutex_lock(&run->lock);
+  run->quit = 1;
+  pthread_cond_signal(&run->wake);
+  pthread_mutex_unlock(&run->lock);
+  pthread_join(reloader, NULL);
+  return status;
 }
 
 /* main_setup - socket and callbacks; 0 or an exit status */
@@ -159,7 +213,6 @@ static int main_setup(const char *sockname, int foreground) {
 static int main_run_milter(DLP_CONFIG *cfg, const char *path,
                            const char *sockname, int foreground) {
   struct main_run run;
-  pthread_t milter;
   sigset_t set;
   DLP_POOL *pool;
   int status, i;
@@ -178,22 +231,22 @@ static int main_run_milter(DLP_CONFIG *cfg, const char *path,
   pthread_sigmask(SIG_BLOCK, &set, NULL);
   memset(&run, 0, sizeof(run));
   pthread_mutex_init(&run.lock, NULL);
+  pthread_cond_init(&run.wake, NULL);
   run.signal_thread = pthread_self();
-  if (pthread_create(&milter, NULL, main_milter_thread, &run) != 0) {
-    mlfi_log(LOG_ERR, "cannot start the milter thread");
-    return MAIN_EXIT_START;
-  }
+  run.path = path;
   mlfi_log(LOG_INFO, "starting on %s with %s", sockname, path);
-  status = main_wait(&run, path);
-  pthread_join(milter, NULL);
-  for (i = 0; i < MAIN_DRAIN_SECS * 10 && mlfi_active() > 0; i++)
+  if ((status = main_threads(&run)) != MI_SUCCESS)
+    mlfi_log(LOG_ERR, "the milter stopped on an error");
+  /* messages in flight may finish; idle connections are not waited for */
+  for (i = 0; i < MAIN_DRAIN_SECS * 10 && mlfi_busy() > 0; i++)
     usleep(100000);
-  if (mlfi_active() > 0) { /* a session still uses them: leave to exit */
-    mlfi_log(LOG_WARNING, "exiting with %u connections open", mlfi_active());
+  if (mlfi_active() > 0) { /* sessions still use them: leave it to exit */
+    mlfi_log(LOG_INFO, "stopped with %u connections open", mlfi_active());
     return status == MI_SUCCESS ? 0 : MAIN_EXIT_START;
   }
   mlfi_shutdown();
   dlp_pool_free(pool);
+  pthread_cond_destroy(&run.wake);
   pthread_mutex_destroy(&run.lock);
   mlfi_log(LOG_INFO, "stopped");
   return status == MI_SUCCESS ? 0 : MAIN_EXIT_START;

@@ -17,8 +17,9 @@
  * reference taken at connect time and the current message; struct
  * mlfi_msg holds the DLP_TXN.  mlfi_msg_end() is the one cleanup that
  * abort, close, eom and a new MAIL on the same connection call.
- * Module state: the current configuration and the connection count
- * (both under mlfi_lock) and the pool (set once before smfi_main).
+ * Module state: the current configuration and the counts of open
+ * connections and messages in flight (all under mlfi_lock), and the pool
+ * (set once before smfi_main).
  *
  * Logging: one line per decision, Postfix style:
  *   QUEUEID: verdict=V reason=R dlp=HOSTS delay=S.sss from=<S> nrcpt=N
@@ -69,6 +70,7 @@ struct mlfi_sent {
 static pthread_mutex_t mlfi_lock = PTHREAD_MUTEX_INITIALIZER;
 static DLP_CONFIG *mlfi_cfg; /* current configuration, under mlfi_lock */
 static unsigned mlfi_nconn;  /* open connections, under mlfi_lock */
+static unsigned mlfi_nmsg;   /* messages in flight, under mlfi_lock */
 static DLP_POOL *mlfi_pool;  /* set before smfi_main, then read-only */
 
 #define MLFI_INTERNAL_DSN "4.3.0"
@@ -117,6 +119,16 @@ unsigned mlfi_active(void) {
 
   pthread_mutex_lock(&mlfi_lock);
   n = mlfi_nconn;
+  pthread_mutex_unlock(&mlfi_lock);
+  return n;
+}
+
+/* mlfi_busy - how many messages are in flight now */
+unsigned mlfi_busy(void) {
+  unsigned n;
+
+  pthread_mutex_lock(&mlfi_lock);
+  n = mlfi_nmsg;
   pthread_mutex_unlock(&mlfi_lock);
   return n;
 }
@@ -183,6 +195,9 @@ static void mlfi_msg_end(struct mlfi_conn *conn) {
   free(msg->from);
   free(msg);
   conn->msg = NULL;
+  pthread_mutex_lock(&mlfi_lock);
+  mlfi_nmsg--;
+  pthread_mutex_unlock(&mlfi_lock);
 }
 
 /* mlfi_setreply - hand REPLY to Postfix; failure is logged, not fatal */
@@ -224,8 +239,10 @@ static int mlfi_stamp(SMFICTX *ctx, const struct mlfi_conn *conn,
   snprintf(name, sizeof(name), "%s", dlp_config_bypass_header(conn->cfg));
   for (i = msg != NULL ? msg->nforged : 0; i > 0; i--)
     if (smfi_chgheader(ctx, name, i, NULL) != MI_SUCCESS)
-      mlfi_log(LOG_WARNING, "%s: cannot delete the %s header the message "
-                            "brought", msg->qid, name);
+      mlfi_log(LOG_WARNING,
+               "%s: cannot delete the %s header the message "
+               "brought",
+               msg->qid, name);
   snprintf(value, sizeof(value), "%s%s", conn->leadspc ? " " : "",
            reason[0] ? reason : "bypass");
   return smfi_addheader(ctx, name, value) == MI_SUCCESS ? 0 : -1;
@@ -295,14 +312,13 @@ static void mlfi_log_decision(struct mlfi_msg *msg, const DLP_RESULT *res,
     snprintf(extra + n, sizeof(extra) - n, " reply=\"%d %s %s\"",
              sent->reply.code, sent->reply.dsn,
              mlfi_printable(sent->reply.text, tmp, sizeof(tmp)));
-  mlfi_log(LOG_INFO,
-           "%s: verdict=%s reason=%s dlp=%s delay=%.3f from=<%s> nrcpt=%zu%s",
-           msg->qid, dlp_verdict_name(sent->verdict), sent->reason,
-           res != NULL && res->dlp[0] ? res->dlp : "none",
-           mlfi_elapsed(&msg->start),
-           mlfi_printable(msg->from != NULL ? msg->from : "", from,
-                          sizeof(from)),
-           msg->nrcpt, extra);
+  mlfi_log(
+      LOG_INFO,
+      "%s: verdict=%s reason=%s dlp=%s delay=%.3f from=<%s> nrcpt=%zu%s",
+      msg->qid, dlp_verdict_name(sent->verdict), sent->reason,
+      res != NULL && res->dlp[0] ? res->dlp : "none", mlfi_elapsed(&msg->start),
+      mlfi_printable(msg->from != NULL ? msg->from : "", from, sizeof(from)),
+      msg->nrcpt, extra);
   msg->logged = 1;
 }
 
@@ -326,8 +342,9 @@ static sfsistat mlfi_refuse(SMFICTX *ctx, struct mlfi_conn *conn,
   snprintf(res.reply.text, sizeof(res.reply.text), "DLP filter: %s", what);
   status = mlfi_libstatus(ctx, conn, msg, &res, 0, &sent);
   if (msg == NULL) {
-    mlfi_log(LOG_ERR, "NOQUEUE: verdict=tempfail reason=internal dlp=none "
-                      "delay=0.000 reply=\"451 4.3.0 DLP filter: %s\"",
+    mlfi_log(LOG_ERR,
+             "NOQUEUE: verdict=tempfail reason=internal dlp=none "
+             "delay=0.000 reply=\"451 4.3.0 DLP filter: %s\"",
              what);
     return status;
   }
@@ -347,11 +364,10 @@ static void mlfi_progress(void *ctx) {
 
 /* mlfi_negotiate - header values with their leading space; add/delete
    header fields */
-static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0,
-                               unsigned long f1, unsigned long f2,
-                               unsigned long f3, unsigned long *pf0,
-                               unsigned long *pf1, unsigned long *pf2,
-                               unsigned long *pf3) {
+static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+                               unsigned long f2, unsigned long f3,
+                               unsigned long *pf0, unsigned long *pf1,
+                               unsigned long *pf2, unsigned long *pf3) {
   struct mlfi_conn *conn = mlfi_conn_of(ctx);
 
   (void)f2;
@@ -415,6 +431,9 @@ static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv) {
   if ((msg = calloc(1, sizeof(*msg))) == NULL)
     return mlfi_refuse(ctx, conn, NULL, "out of memory");
   conn->msg = msg;
+  pthread_mutex_lock(&mlfi_lock);
+  mlfi_nmsg++;
+  pthread_mutex_unlock(&mlfi_lock);
   clock_gettime(CLOCK_MONOTONIC, &msg->start);
   snprintf(msg->qid, sizeof(msg->qid), "NOQUEUE");
   mlfi_note_qid(ctx, msg);
@@ -527,8 +546,8 @@ static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value) {
   if (strcasecmp(name, dlp_config_bypass_header(conn->cfg)) == 0)
     msg->nforged++;
   if (dlp_body_write(body, name, strlen(name)) < 0 ||
-      dlp_body_write(body, conn->leadspc ? ":" : ": ",
-                     conn->leadspc ? 1 : 2) < 0 ||
+      dlp_body_write(body, conn->leadspc ? ":" : ": ", conn->leadspc ? 1 : 2) <
+          0 ||
       mlfi_write_value(body, value) < 0 || dlp_body_write(body, "\r\n", 2) < 0)
     return mlfi_refuse(ctx, conn, msg, "cannot store the message");
   return SMFIS_CONTINUE;

@@ -31,6 +31,9 @@ DLP_CONFIG *mlfi_config_get(void);
 /* mlfi_active - how many milter connections are open now */
 unsigned mlfi_active(void);
 
+/* mlfi_busy - how many messages are in flight now */
+unsigned mlfi_busy(void);
+
 /*
  * mlfi_shutdown - drop the module's configuration reference and forget
  * the pool (the caller frees it).  No connection may be open.
