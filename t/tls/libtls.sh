@@ -19,7 +19,8 @@
 #                                  extra dlp.tls settings TLSLINES (libconfig
 #                                  text, may be empty) and the servers
 #                                  127.0.0.1:PORTBASE+N in that order, each
-#                                  with its own tls_level when given
+#                                  with its own tls_level when given;
+#                                  TT_DLP_EXTRA: more dlp settings
 #   tt_send CONF                   lt_send CONF s@example.com r@example.com
 #                                  with a fixed message whose body carries
 #                                  the marker $TT_MARK
@@ -187,6 +188,7 @@ tt_conf() {
         echo "  data_timeout = ${LT_DATA:-5};"
         echo "  session_deadline = ${LT_DEADLINE:-20};"
         echo "  helo_name = \"gw.test\";"
+        [ -n "${TT_DLP_EXTRA-}" ] && echo "  $TT_DLP_EXTRA"
         echo "  tls: {"
         echo "    level = \"$level\";"
         [ -n "$tlslines" ] && echo "    $tlslines"

@@ -14,7 +14,9 @@ tt_postfix 1:good 2:expired
 c=$LT_DIR/c
 fp=$(cat "$CERTS/good.sha256")
 
-tt_conf "$c" verify "ca_file = \"$CERTS/ca.pem\";" 1
+# no connection reuse: the second message makes a new connection
+TT_DLP_EXTRA='reuse: { max_age = 0; };' \
+    tt_conf "$c" verify "ca_file = \"$CERTS/ca.pem\";" 1
 mt_start "$c"
 mt_run delivered.lua
 mt_run delivered.lua
