@@ -29,4 +29,10 @@ lt_expect "^verdict=tempfail reason=tls_failed dlp=$h:$(lt_port 1)/tls_failed,$h
 lt_expect "reply=4[0-9][0-9] 4\.7\.[45] "
 [ "$(tt_pf_got)" = 2 ] || lt_fail "Postfix queued $(tt_pf_got) messages, want 2"
 [ "$(lt_nmsgs 4)" = 0 ] || lt_fail "the host without STARTTLS got the message"
+# the same through one pool (health state kept): each message fails over
+tt_conf "$c" verify "$ca" 1 2
+"$DLPSEND" -n 3 -c "$c" -f s@example.com -r r@example.com \
+    <"$LT_DIR/msg" >"$LT_OUT" 2>&1 || lt_fail "dlpsend -n failed"
+[ "$(grep -c "^verdict=delivered reason=accepted .*$h:$(lt_port 2)/accepted " "$LT_OUT")" = 3 ] ||
+    lt_fail "one pool: not every message delivered by the good host"
 echo "PASS: failover"

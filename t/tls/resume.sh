@@ -2,8 +2,9 @@
 # resume.sh - TLS session resumption to a real Postfix DLP: with one
 # configuration, the first message does a full handshake and every later
 # one (a new connection each) resumes (resumed=yes), with TLS 1.3 (tickets
-# after the handshake) and TLS 1.2, also from 8 threads at once.  A failed
-# verification is never cached.  The effect is measured: the same N messages with a fresh
+# after the handshake) and TLS 1.2, also from 8 threads at once; with
+# connection reuse on, later messages share the first TLS connection.  A
+# failed verification is never cached.  The effect is measured: the same N messages with a fresh
 # configuration each time (full handshakes) against one configuration
 # (resumed); both means are printed.
 . "$(dirname "$0")/libtls.sh"
@@ -36,6 +37,23 @@ tt_conf "$c" verify "ca_file = \"$CERTS/ca.pem\";" 1
     lt_fail "8 threads: not every message delivered"
 [ "$(grep -c 'resumed=yes' "$LT_OUT")" = 23 ] ||
     lt_fail "8 threads: not every later message resumed"
+
+# connection reuse (dlp.reuse, on by default): three messages through one
+# pool share one TLS connection (RSET between them), one handshake
+tls0=$(tt_pf_tls)
+tt_conf "$c" verify "ca_file = \"$CERTS/ca.pem\";" 1
+"$DLPSEND" -n 3 -c "$c" -f s@example.com -r r@example.com \
+    <"$LT_DIR/msg" >"$LT_OUT" 2>&1 || lt_fail "dlpsend -n failed"
+[ "$(grep -c '^verdict=delivered ' "$LT_OUT")" = 3 ] || lt_fail "reuse: not all delivered"
+sleep 0.3
+[ "$(tt_pf_tls)" = $((tls0 + 1)) ] || lt_fail "reuse: $(($(tt_pf_tls) - tls0)) TLS sessions, want 1"
+# reuse off: three connections, the 2nd and 3rd resumed
+TT_DLP_EXTRA='reuse: { max_age = 0; };' \
+    tt_conf "$c" verify "ca_file = \"$CERTS/ca.pem\";" 1
+"$DLPSEND" -n 3 -c "$c" -f s@example.com -r r@example.com \
+    <"$LT_DIR/msg" >"$LT_OUT" 2>&1 || lt_fail "dlpsend -n failed"
+[ "$(grep -c '^verdict=delivered ' "$LT_OUT")" = 3 ] || lt_fail "no reuse: not all delivered"
+[ "$(grep -c '^tls=.* resumed=yes' "$LT_OUT")" = 2 ] || lt_fail "no reuse: want 2 resumed"
 
 # a host whose certificate fails verification: never resumed into success
 tt_conf "$c" verify "ca_file = \"$CERTS/ca.pem\";" 2
