@@ -2,7 +2,7 @@
 """t/tls/evilpeer.py - an SMTP server that does at STARTTLS what no real
 server does, for the TLS tests.
 
-Usage: evilpeer.py PORT MODE CAPTURE [READYFILE]
+Usage: evilpeer.py PORT MODE CAPTURE [READYFILE] [CERT KEY]
 
 Listens on 127.0.0.1:PORT, offers STARTTLS in its EHLO reply and answers
 STARTTLS according to MODE:
@@ -14,15 +14,22 @@ STARTTLS according to MODE:
   454     "454 4.7.0 TLS not available due to local problem", then goes
           on in plaintext and accepts a message (so a client that wrongly
           continues without TLS is caught by the capture)
+  tls     a real TLS server (CERT, KEY): offers 8BITMIME only before TLS,
+          accepts the message after it; what the client says inside TLS
+          is appended, decrypted, to CAPTURE.tls
+  tls8    the same, offering 8BITMIME after TLS too
 Everything any client sends is appended, raw, to CAPTURE (one file for all
 connections).  Writes its pid to READYFILE once listening.  Runs until
 killed.
 """
 import os
 import socket
+import ssl
 import sys
 import threading
 import time
+
+TLS_CERT = TLS_KEY = None
 
 
 def serve(conn, mode, capture, lock):
@@ -61,10 +68,15 @@ def serve(conn, mode, capture, lock):
                     send(b"250 2.0.0 Ok: queued as EVIL\r\n")
                 continue
             if cmd.startswith(b"EHLO"):
-                send(b"250-evil.test\r\n250-PIPELINING\r\n250 STARTTLS\r\n")
+                send(b"250-evil.test\r\n250-PIPELINING\r\n250-8BITMIME\r\n"
+                     b"250 STARTTLS\r\n")
             elif cmd.startswith(b"HELO"):
                 send(b"250 evil.test\r\n")
             elif cmd == b"STARTTLS":
+                if mode in ("tls", "tls8"):
+                    send(b"220 2.0.0 Ready to start TLS\r\n")
+                    serve_tls(conn, mode, capture, lock)
+                    return
                 if mode == "inject":
                     send(b"220 2.0.0 Ready to start TLS\r\n250 injected\r\n")
                 elif mode == "late":
@@ -91,6 +103,45 @@ def serve(conn, mode, capture, lock):
                 send(b"250 2.0.0 Ok\r\n")
 
 
+def serve_tls(conn, mode, capture, lock):
+    """the session inside TLS: record what the client says, decrypted"""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(TLS_CERT, TLS_KEY)
+    try:
+        tls = ctx.wrap_socket(conn, server_side=True)
+    except (ssl.SSLError, OSError):
+        return
+    f = tls.makefile("rb")
+    in_data = False
+
+    def send(data):
+        tls.sendall(data)
+
+    try:
+        for line in f:
+            with lock:
+                with open(capture + ".tls", "ab") as out:
+                    out.write(line)
+            cmd = line.rstrip(b"\r\n").upper()
+            if in_data:
+                if line.rstrip(b"\r\n") == b".":
+                    in_data = False
+                    send(b"250 2.0.0 Ok: queued as TLSEVIL\r\n")
+            elif cmd.startswith(b"EHLO"):
+                extra = b"250-8BITMIME\r\n" if mode == "tls8" else b""
+                send(b"250-evil.test\r\n" + extra + b"250 PIPELINING\r\n")
+            elif cmd.startswith(b"DATA"):
+                in_data = True
+                send(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+            elif cmd.startswith(b"QUIT"):
+                send(b"221 2.0.0 Bye\r\n")
+                break
+            else:
+                send(b"250 2.0.0 Ok\r\n")
+    except (ssl.SSLError, OSError):
+        pass
+
+
 def drain(conn, record):
     """capture what the client still sends, answer nothing"""
     while True:
@@ -105,15 +156,18 @@ def drain(conn, record):
 
 def main():
     port, mode, capture = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-    if mode not in ("inject", "late", "stall", "454"):
+    if mode not in ("inject", "late", "stall", "454", "tls", "tls8"):
         sys.exit("evilpeer: unknown mode " + mode)
+    global TLS_CERT, TLS_KEY
+    if len(sys.argv) > 6:
+        TLS_CERT, TLS_KEY = sys.argv[5], sys.argv[6]
     lock = threading.Lock()
     ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind(("127.0.0.1", port))
     ls.listen(16)
     open(capture, "ab").close()
-    if len(sys.argv) > 4:
+    if len(sys.argv) > 4 and sys.argv[4]:
         with open(sys.argv[4], "w") as f:
             f.write("%d\n" % os.getpid())
     while True:

@@ -159,7 +159,8 @@ tt_evil() {
     }
     lt_listening "$port" && lt_fail "port $port is already in use"
     python3 "$top_srcdir/t/tls/evilpeer.py" "$port" "$mode" \
-        "$LT_DIR/evil$n.cap" >"$LT_DIR/evil$n.log" 2>&1 &
+        "$LT_DIR/evil$n.cap" "" "$CERTS/good.pem" "$CERTS/good.key" \
+        >"$LT_DIR/evil$n.log" 2>&1 &
     TT_EVIL_PIDS="$TT_EVIL_PIDS $!"
     for _ in $(seq 1 50); do
         lt_listening "$port" && return 0
