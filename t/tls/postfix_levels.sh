@@ -1,13 +1,14 @@
 #!/bin/bash
 # postfix_levels.sh - a real Postfix smtpd with a good certificate as the
 # DLP: levels may, encrypt and verify (by IP address and by match name,
-# with a TLSv1.3 floor, with a client certificate) all deliver over TLS;
+# with a TLSv1.3 floor, with a client certificate) all deliver over TLS; a
+# TLS 1.2-only server passes the default floor and fails a TLSv1.3 one;
 # the log summary names protocol and cipher, and at verify the subject and
 # SHA-256 digest; a per-server verify under a global none works; level none
 # talks plaintext.
 . "$(dirname "$0")/libtls.sh"
 tt_init postfix_levels 24000
-tt_postfix 1:good
+tt_postfix 1:good 2:good:tls12
 
 c=$LT_DIR/c
 p=$(lt_port 1)
@@ -42,6 +43,17 @@ delivered_tls encrypt "cert_file = \"$CERTS/client.pem\"; key_file = \"$CERTS/cl
 grep -q 'Trusted TLS connection established from.*' "$TT_PFLOG" ||
     lt_fail "Postfix did not see a trusted client certificate"
 
+# the protocol floor: a TLS 1.2-only server is fine by default, refused
+# with protocols = "TLSv1.3" (and never gets the message)
+tt_conf "$c" encrypt "" 2
+tt_send "$c"
+lt_expect "^verdict=delivered reason=accepted "
+lt_expect '^tls=TLSv1\.2 '
+tt_conf "$c" encrypt 'protocols = "TLSv1.3";' 2
+tt_send "$c"
+lt_expect "^verdict=tempfail reason=tls_failed .*4\.7\.5 .*TLS handshake failed: .*protocol version"
+tls_before=$(tt_pf_tls)
+
 # global none, this server verify: the TLS context is built all the same
 tt_conf "$c" none "ca_file = \"$CERTS/ca.pem\";" 1:verify
 tt_send "$c"
@@ -55,5 +67,5 @@ tt_send "$c"
 lt_expect "^verdict=delivered reason=accepted "
 lt_reject '^tls='
 [ "$(tt_pf_tls)" = "$tls_before" ] || lt_fail "level none started TLS"
-[ "$(tt_pf_got)" = 10 ] || lt_fail "Postfix queued $(tt_pf_got) messages, want 10"
+[ "$(tt_pf_got)" = 11 ] || lt_fail "Postfix queued $(tt_pf_got) messages, want 11"
 echo "PASS: postfix_levels"
