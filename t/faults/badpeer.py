@@ -15,6 +15,8 @@ final dot, RSET, QUIT: all 2xx/354) on 127.0.0.1:PORT, except that at STEP
   mixed     "250-first" then "550 second" (codes disagree)
   nulcode   "2\\0 50 ok"         nultext    "451 4.3.0 a\\0b\\1c\\377d"
   trickle   "250 " then one byte a second, for ever
+A recipient containing "reject" gets 550 5.1.1, one containing "defer" 451
+4.2.0, whatever MODE and STEP say (per-recipient results).
 Every command received is appended to LOG (one line each, repr()), and
 "MESSAGE" when a final dot was received, so a test can count messages.
 """
@@ -99,6 +101,12 @@ def session(conn):
             ok = reply(conn, "ehlo", b"250-badpeer\r\n250 PIPELINING\r\n")
         elif cmd == b"MAIL":
             ok = reply(conn, "mail", b"250 2.1.0 ok\r\n")
+        elif cmd == b"RCPT" and b"reject" in line:
+            conn.sendall(b"550 5.1.1 no such user here\r\n")
+            continue
+        elif cmd == b"RCPT" and b"defer" in line:
+            conn.sendall(b"451 4.2.0 mailbox busy\r\n")
+            continue
         elif cmd == b"RCPT":
             ok = reply(conn, "rcpt", b"250 2.1.5 ok\r\n")
         elif cmd == b"DATA":
