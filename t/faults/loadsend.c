@@ -10,9 +10,10 @@
  * finish inside the measuring window [WARMUP_S, WARMUP_S + DURATION_S)
  * are counted by verdict; the output is one line:
  *   window=S messages=N rate=R delivered=D bypass=B tempfail=T reject=J
- *   maxlat_ms=L
- * (rate in messages per second, maxlat the slowest message in the
- * window).  Exits 0 after printing; 2 on usage or configuration errors.
+ *   p50_ms=P p99_ms=Q maxlat_ms=L
+ * (rate in messages per second; latencies of the messages in the window,
+ * from the start of the transaction to the verdict: median, 99th
+ * percentile, slowest).  Exits 0 after printing; 2 on usage or configuration errors.
  * t/faults/syn_drop_load.sh compares the rate with one host dropping SYNs
  * against the rate with only healthy hosts.
  */
@@ -32,6 +33,8 @@ static int64_t t_start, t_from, t_to;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static long counts[DLP_VERDICT_REJECT + 1];
 static int64_t maxlat;
+#define HIST_MAX 10000 /* latency histogram, 1 ms buckets, last = more */
+static long hist[HIST_MAX + 1];
 
 /* now_ms - monotonic milliseconds */
 static int64_t now_ms(void) {
@@ -77,9 +80,20 @@ static void *worker(void *arg) {
     counts[v]++;
     if (t1 - t0 > maxlat)
       maxlat = t1 - t0;
+    hist[t1 - t0 < HIST_MAX ? t1 - t0 : HIST_MAX]++;
     pthread_mutex_unlock(&lock);
   }
   return NULL;
+}
+
+/* percentile - latency (ms) under which PCT per cent of N messages were */
+static long percentile(long n, double pct) {
+  long seen = 0, i;
+
+  for (i = 0; i <= HIST_MAX; i++)
+    if ((seen += hist[i]) >= (long)(n * pct / 100.0 + 0.5) && seen > 0)
+      return i;
+  return HIST_MAX;
 }
 
 /* main - parse options, run the threads, print the counts */
@@ -120,11 +134,12 @@ int main(int argc, char **argv) {
   for (i = 0; i <= DLP_VERDICT_REJECT; i++)
     n += counts[i];
   printf("window=%d messages=%ld rate=%.1f delivered=%ld bypass=%ld "
-         "tempfail=%ld reject=%ld other=%ld maxlat_ms=%lld\n",
+         "tempfail=%ld reject=%ld other=%ld p50_ms=%ld p99_ms=%ld "
+         "maxlat_ms=%lld\n",
          dur, n, (double)n / dur, counts[DLP_VERDICT_DELIVERED],
          counts[DLP_VERDICT_BYPASS], counts[DLP_VERDICT_TEMPFAIL],
          counts[DLP_VERDICT_REJECT], counts[DLP_VERDICT_PENDING],
-         (long long)maxlat);
+         percentile(n, 50), percentile(n, 99), (long long)maxlat);
   dlp_pool_free(pool);
   dlp_config_unref(cfg);
   return 0;
