@@ -3,6 +3,12 @@
 must receive from each.
 
   bodycases.py write DIR     write DIR/NAME.in for every case
+  bodycases.py bodies DIR    write DIR/NAME.body: the part after the
+                             header of each case (for rawsmtp.py)
+  bodycases.py same DUMP1 DUMP2
+                             the bodies (after the first empty line) of
+                             two smtp-sink dumps must be equal, once each
+                             bare CR of DUMP2 is made a space
   bodycases.py check DIR NAME DUMP
                              DUMP (an smtp-sink -d file) must hold exactly
                              the canonical form of DIR/NAME.in; exit 1 and
@@ -76,7 +82,28 @@ def dump_body(path):
     return b"\n".join(body[:-2]) + b"\n" if body[:-2] else b""
 
 
+def after_header(path):
+    data = open(path, "rb").read()
+    return data[data.index(b"\n\n") + 2:] if b"\n\n" in data else b""
+
+
 def main():
+    if sys.argv[1] == "bodies":
+        for name, raw in CASES.items():
+            body = raw[len(HDR):] if raw.startswith(HDR) else raw
+            open(os.path.join(sys.argv[2], name + ".body"), "wb").write(body)
+        print(" ".join(CASES))
+        return
+    if sys.argv[1] == "same":
+        got = after_header(sys.argv[2])
+        want = re.sub(rb"\r(?!\n)", b" ", after_header(sys.argv[3]))
+        if got != want:
+            k = next((i for i in range(min(len(got), len(want)))
+                      if got[i] != want[i]), min(len(got), len(want)))
+            print("differ at byte %d: DLP %r, Postfix %r" %
+                  (k, got[max(0, k - 20):k + 40], want[max(0, k - 20):k + 40]))
+            sys.exit(1)
+        return
     if sys.argv[1] == "write":
         for name, raw in CASES.items():
             open(os.path.join(sys.argv[2], name + ".in"), "wb").write(raw)
