@@ -62,7 +62,7 @@ static void main_usage(FILE *stream) {
           "usage: dlpbypass-milter [-f] [-c config] [-p socket]\n"
           "       dlpbypass-milter -n [-c config]\n"
           "  -c FILE    configuration file (default %s)\n"
-          "  -f         stay in the foreground, log to stderr too\n"
+          "  -f         stay in the foreground, log to stderr (not syslog)\n"
           "  -n         check the configuration and exit\n"
           "  -p SOCKET  milter socket, inet:PORT@ADDR or unix:PATH\n"
           "             (overrides milter.socket)\n"
@@ -286,10 +286,14 @@ int main(int argc, char **argv) {
   }
   if (check)
     return main_check(path);
-  openlog(MLFI_NAME, LOG_PID | (foreground ? LOG_PERROR : 0), LOG_MAIL);
+  if (foreground)
+    mlfi_log_to(STDERR_FILENO); /* no syslog: it would try /dev/log */
+  else
+    openlog(MLFI_NAME, LOG_PID, LOG_MAIL);
   if ((cfg = dlp_config_load(path, err, sizeof(err))) == NULL) {
     mlfi_log(LOG_ERR, "%s", err[0] ? err : path);
-    closelog();
+    if (!foreground)
+      closelog();
     return MAIN_EXIT_CONFIG;
   }
   if (sockname == NULL)
@@ -299,6 +303,7 @@ int main(int argc, char **argv) {
     path = abspath;
   status = main_run_milter(cfg, path, sockname, foreground);
   free(abspath);
-  closelog();
+  if (!foreground)
+    closelog();
   return status;
 }

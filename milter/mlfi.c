@@ -24,6 +24,10 @@
  * Logging: one line per decision, Postfix style:
  *   QUEUEID: verdict=V reason=R dlp=HOSTS delay=S.sss from=<S> nrcpt=N
  *            [dlp_queue_id=ID] [tls="..."] [reply="CODE DSN TEXT"]
+ *            dlp_time=S.ssssss
+ * delay= runs from MAIL to the decision (it includes Postfix streaming
+ * the message to us); dlp_time= is the latency the DLP hand-off adds:
+ * the time spent inside dlp_txn_mail, dlp_txn_rcpt and dlp_txn_eom.
  * and one per refused recipient:
  *   QUEUEID: rcpt=<R> verdict=reject|tempfail dlp=HOSTS reply="..."
  */
@@ -41,6 +45,7 @@
 #include <strings.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 /* One message (MAIL ... end of message or abort). */
 struct mlfi_msg {
@@ -50,6 +55,7 @@ struct mlfi_msg {
   size_t nrcpt;          /* recipients that go on */
   int nforged;           /* bypass header fields the message brought */
   struct timespec start; /* CLOCK_MONOTONIC at MAIL */
+  double dlp_secs;       /* time spent in dlp_txn_mail/rcpt/eom */
   int logged;            /* the decision line is written */
 };
 
@@ -57,6 +63,7 @@ struct mlfi_msg {
 struct mlfi_conn {
   DLP_CONFIG *cfg;      /* our reference, taken at connect */
   int leadspc;          /* header values keep their leading space */
+  unsigned long noreply; /* SMFIP_NR_* negotiated: steps without a reply */
   struct mlfi_msg *msg; /* the message in progress, or NULL */
 };
 
@@ -74,14 +81,41 @@ static unsigned mlfi_nmsg;   /* messages in flight, under mlfi_lock */
 static DLP_POOL *mlfi_pool;  /* set before smfi_main, then read-only */
 
 #define MLFI_INTERNAL_DSN "4.3.0"
+#define MLFI_LOG_MAX 4096 /* longest log line, the rest is cut */
 
-/* mlfi_log - one line to syslog (stderr too with LOG_PERROR) */
+/* where mlfi_log writes with -f; -1: syslog */
+static int mlfi_logfd = -1;
+
+/* mlfi_log_to - log lines to FD (-1: syslog) */
+void mlfi_log_to(int fd) {
+  mlfi_logfd = fd;
+}
+
+/*
+ * mlfi_log - one line to syslog, or with -f straight to stderr in one
+ * write() (glibc's LOG_PERROR would first try /dev/log on every call)
+ */
 void mlfi_log(int priority, const char *fmt, ...) {
+  char line[MLFI_LOG_MAX];
   va_list ap;
+  int n, m;
 
   va_start(ap, fmt);
-  vsyslog(priority, fmt, ap);
+  if (mlfi_logfd < 0) {
+    vsyslog(priority, fmt, ap);
+    va_end(ap);
+    return;
+  }
+  n = snprintf(line, sizeof(line), "%s[%ld]: ", MLFI_NAME, (long)getpid());
+  m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
   va_end(ap);
+  if (m < 0)
+    m = 0;
+  n += m;
+  if ((size_t)n > sizeof(line) - 2)
+    n = (int)sizeof(line) - 2; /* truncated */
+  line[n++] = '\n';
+  (void)!write(mlfi_logfd, line, (size_t)n);
 }
 
 /* mlfi_init - install the pool and the first configuration */
@@ -156,6 +190,16 @@ static double mlfi_elapsed(const struct timespec *start) {
   clock_gettime(CLOCK_MONOTONIC, &now);
   return (double)(now.tv_sec - start->tv_sec) +
          (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+/* mlfi_timed_start - start timing a DLP hand-off call */
+static void mlfi_timed_start(struct timespec *t0) {
+  clock_gettime(CLOCK_MONOTONIC, t0);
+}
+
+/* mlfi_timed_end - add the time since T0 to MSG's DLP time */
+static void mlfi_timed_end(struct mlfi_msg *msg, const struct timespec *t0) {
+  msg->dlp_secs += mlfi_elapsed(t0);
 }
 
 /* mlfi_note_qid - remember the queue id ({i}) once the MTA tells it */
@@ -314,11 +358,12 @@ static void mlfi_log_decision(struct mlfi_msg *msg, const DLP_RESULT *res,
              mlfi_printable(sent->reply.text, tmp, sizeof(tmp)));
   mlfi_log(
       LOG_INFO,
-      "%s: verdict=%s reason=%s dlp=%s delay=%.3f from=<%s> nrcpt=%zu%s",
+      "%s: verdict=%s reason=%s dlp=%s delay=%.3f from=<%s> nrcpt=%zu%s "
+      "dlp_time=%.6f",
       msg->qid, dlp_verdict_name(sent->verdict), sent->reason,
       res != NULL && res->dlp[0] ? res->dlp : "none", mlfi_elapsed(&msg->start),
       mlfi_printable(msg->from != NULL ? msg->from : "", from, sizeof(from)),
-      msg->nrcpt, extra);
+      msg->nrcpt, extra, msg->dlp_secs);
   msg->logged = 1;
 }
 
@@ -362,8 +407,12 @@ static void mlfi_progress(void *ctx) {
   (void)smfi_progress((SMFICTX *)ctx);
 }
 
-/* mlfi_negotiate - header values with their leading space; add/delete
-   header fields */
+/*
+ * mlfi_negotiate - header values with their leading space; add/delete
+ * header fields; no replies to header and end-of-header steps and
+ * no DATA/unknown-command steps when the MTA offers it (fewer round trips
+ * per message: refusals there are answered at end of message)
+ */
 static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
                                unsigned long f2, unsigned long f3,
                                unsigned long *pf0, unsigned long *pf1,
@@ -375,10 +424,14 @@ static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
   if (conn == NULL)
     return SMFIS_TEMPFAIL;
   *pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS);
-  *pf1 = f1 & SMFIP_HDR_LEADSPC; /* no SMFIP_SKIP: we need every byte */
+  /* no SMFIP_SKIP: we need every byte */
+  /* body chunks keep their reply: a store that fails is refused at once */
+  *pf1 = f1 & (SMFIP_HDR_LEADSPC | SMFIP_NR_HDR | SMFIP_NR_EOH |
+               SMFIP_NODATA | SMFIP_NOUNKNOWN);
   *pf2 = 0;
   *pf3 = 0;
   conn->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
+  conn->noreply = *pf1 & (SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY);
   return SMFIS_CONTINUE;
 }
 
@@ -421,7 +474,9 @@ static sfsistat mlfi_early(SMFICTX *ctx, struct mlfi_conn *conn,
 static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv) {
   struct mlfi_conn *conn = mlfi_conn_of(ctx);
   struct mlfi_msg *msg;
+  struct timespec t0;
   sfsistat status;
+  dlp_verdict v;
 
   if (conn == NULL)
     return mlfi_refuse(ctx, NULL, NULL, "out of memory");
@@ -442,9 +497,11 @@ static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv) {
     return mlfi_refuse(ctx, conn, msg, "out of memory");
   if ((msg->txn = dlp_txn_create(conn->cfg, mlfi_pool)) == NULL)
     return mlfi_refuse(ctx, conn, msg, "cannot start a DLP transaction");
-  if (dlp_txn_mail(msg->txn, msg->from,
-                   argv[0] != NULL ? (const char *const *)argv + 1 : NULL) ==
-      DLP_VERDICT_PENDING)
+  mlfi_timed_start(&t0);
+  v = dlp_txn_mail(msg->txn, msg->from,
+                   argv[0] != NULL ? (const char *const *)argv + 1 : NULL);
+  mlfi_timed_end(msg, &t0);
+  if (v == DLP_VERDICT_PENDING)
     return SMFIS_CONTINUE;
   status = mlfi_early(ctx, conn, msg);
   if (status != SMFIS_CONTINUE) {
@@ -484,6 +541,7 @@ static sfsistat mlfi_envrcpt(SMFICTX *ctx, char **argv) {
   dlp_rcpt_status st = DLP_RCPT_ACCEPTED;
   DLP_REPLY reply, sent;
   char *rcpt, buf[512];
+  struct timespec t0;
   dlp_verdict v;
   sfsistat status;
 
@@ -492,9 +550,11 @@ static sfsistat mlfi_envrcpt(SMFICTX *ctx, char **argv) {
   if ((rcpt = mlfi_unbracket(argv[0] != NULL ? argv[0] : "")) == NULL)
     return mlfi_refuse(ctx, conn, msg, "out of memory");
   memset(&reply, 0, sizeof(reply));
+  mlfi_timed_start(&t0);
   v = dlp_txn_rcpt(msg->txn, rcpt,
                    argv[0] != NULL ? (const char *const *)argv + 1 : NULL, &st,
                    &reply);
+  mlfi_timed_end(msg, &t0);
   if (v != DLP_VERDICT_PENDING) {
     status = mlfi_early(ctx, conn, msg);
   } else if (st == DLP_RCPT_ACCEPTED) {
@@ -534,6 +594,16 @@ static int mlfi_write_value(DLP_BODY *body, const char *value) {
   return dlp_body_write(body, run, (size_t)(p - run));
 }
 
+/*
+ * mlfi_noreply - STATUS for a header/eoh/body step, or SMFIS_NOREPLY when
+ * Postfix was told (FLAG, SMFIP_NR_*) to expect no reply to that step: a
+ * refusal there is logged at once and answered at end of message.
+ */
+static sfsistat mlfi_noreply(const struct mlfi_conn *conn, unsigned long flag,
+                             sfsistat status) {
+  return conn != NULL && (conn->noreply & flag) != 0 ? SMFIS_NOREPLY : status;
+}
+
 /* mlfi_header - "Name:value\r\n", byte for byte as the client sent it */
 static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value) {
   struct mlfi_conn *conn;
@@ -541,7 +611,7 @@ static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value) {
   DLP_BODY *body;
 
   if (msg == NULL)
-    return mlfi_refused_again(ctx, conn);
+    return mlfi_noreply(conn, SMFIP_NR_HDR, mlfi_refused_again(ctx, conn));
   body = dlp_txn_body(msg->txn);
   if (strcasecmp(name, dlp_config_bypass_header(conn->cfg)) == 0)
     msg->nforged++;
@@ -549,8 +619,9 @@ static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value) {
       dlp_body_write(body, conn->leadspc ? ":" : ": ", conn->leadspc ? 1 : 2) <
           0 ||
       mlfi_write_value(body, value) < 0 || dlp_body_write(body, "\r\n", 2) < 0)
-    return mlfi_refuse(ctx, conn, msg, "cannot store the message");
-  return SMFIS_CONTINUE;
+    return mlfi_noreply(conn, SMFIP_NR_HDR,
+                        mlfi_refuse(ctx, conn, msg, "cannot store the message"));
+  return mlfi_noreply(conn, SMFIP_NR_HDR, SMFIS_CONTINUE);
 }
 
 /* mlfi_eoh - the empty line between header and body */
@@ -559,10 +630,11 @@ static sfsistat mlfi_eoh(SMFICTX *ctx) {
   struct mlfi_msg *msg = mlfi_msg_of(ctx, &conn);
 
   if (msg == NULL)
-    return mlfi_refused_again(ctx, conn);
+    return mlfi_noreply(conn, SMFIP_NR_EOH, mlfi_refused_again(ctx, conn));
   if (dlp_body_write(dlp_txn_body(msg->txn), "\r\n", 2) < 0)
-    return mlfi_refuse(ctx, conn, msg, "cannot store the message");
-  return SMFIS_CONTINUE;
+    return mlfi_noreply(conn, SMFIP_NR_EOH,
+                        mlfi_refuse(ctx, conn, msg, "cannot store the message"));
+  return mlfi_noreply(conn, SMFIP_NR_EOH, SMFIS_CONTINUE);
 }
 
 /* mlfi_body - one chunk of the body */
@@ -571,10 +643,11 @@ static sfsistat mlfi_body(SMFICTX *ctx, unsigned char *chunk, size_t len) {
   struct mlfi_msg *msg = mlfi_msg_of(ctx, &conn);
 
   if (msg == NULL)
-    return mlfi_refused_again(ctx, conn);
+    return mlfi_noreply(conn, SMFIP_NR_BODY, mlfi_refused_again(ctx, conn));
   if (dlp_body_write(dlp_txn_body(msg->txn), chunk, len) < 0)
-    return mlfi_refuse(ctx, conn, msg, "cannot store the message");
-  return SMFIS_CONTINUE;
+    return mlfi_noreply(conn, SMFIP_NR_BODY,
+                        mlfi_refuse(ctx, conn, msg, "cannot store the message"));
+  return mlfi_noreply(conn, SMFIP_NR_BODY, SMFIS_CONTINUE);
 }
 
 /* mlfi_eom - hand the message to the DLP; its verdict is our reply */
@@ -583,6 +656,7 @@ static sfsistat mlfi_eom(SMFICTX *ctx) {
   struct mlfi_msg *msg = mlfi_msg_of(ctx, &conn);
   const DLP_RESULT *res;
   struct mlfi_sent sent;
+  struct timespec t0;
   sfsistat status;
   dlp_verdict v;
 
@@ -597,7 +671,9 @@ static sfsistat mlfi_eom(SMFICTX *ctx) {
     return status;
   }
   dlp_txn_set_progress(msg->txn, mlfi_progress, ctx);
+  mlfi_timed_start(&t0);
   v = dlp_txn_eom(msg->txn);
+  mlfi_timed_end(msg, &t0);
   res = dlp_txn_result(msg->txn);
   if (v != res->verdict || v == DLP_VERDICT_PENDING) {
     status = mlfi_refuse(ctx, conn, msg, "no verdict");

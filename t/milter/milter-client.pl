@@ -39,6 +39,8 @@ die "optneg: got $c\n" unless $c eq 'O';
 my ($v, $act, $proto) = unpack('NNN', $d);
 printf "optneg %#x %#x\n", $act, $proto;
 my $leadspc = $proto & 0x100000;
+# SMFIP_NR_HDR, _EOH, _BODY: no reply to wait for, as Postfix does
+my ($nr_hdr, $nr_eoh, $nr_body) = ($proto & 0x80, $proto & 0x40000, $proto & 0x80000);
 print "leadspc ", ($leadspc ? "yes" : "no"), "\n";
 cmd('C', "client.example\0" . '4' . pack('n', 12345) . "127.0.0.1\0"); show('connect', reply());
 cmd('H', "client.example\0"); show('helo', reply());
@@ -56,12 +58,13 @@ for my $f (@fields) {
     my ($name, $value) = $f =~ /^([^:]*):(.*)$/s or die "bad field $f\n";
     $value =~ s/^[ \t]// unless $leadspc;
     cmd('L', "$name\0$value\0");
+    next if $nr_hdr;
     my ($rc, $rd) = reply();
     show('header', $rc, $rd) unless $rc eq 'c';
 }
-cmd('N'); show('eoh', reply());
+cmd('N'); show('eoh', reply()) unless $nr_eoh;
 my $b = slurp($bfile);
-for (my $o = 0; $o < length($b); $o += 65535) { cmd('B', substr($b, $o, 65535)); show('body', reply()); }
+for (my $o = 0; $o < length($b); $o += 65535) { cmd('B', substr($b, $o, 65535)); show('body', reply()) unless $nr_body; }
 cmd('E');
 my $progress = 0;
 for (;;) {
