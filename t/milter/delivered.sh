@@ -32,5 +32,8 @@ grep -q '^X-Mail-Args: <sender@example.com>$' "$MT_DIR"/sink1/* ||
 grep -q '^X-Rcpt-Args: <rcpt@example.org>$' "$MT_DIR"/sink1/* ||
     mt_fail "RCPT was not <rcpt@example.org>"
 mt_log_expect "QID1: verdict=delivered reason=accepted dlp=[^ ]+ delay=[0-9]+\.[0-9]{3} from=<sender@example.com> nrcpt=1"
+# with -f: one line on stderr, syslog-style tag; dlp_time= (the DLP
+# hand-off's own time) comes last, after the contract's keys
+mt_log_expect '^dlpbypass-milter\[[0-9]+\]: QID1: verdict=delivered .* dlp_time=[0-9]+\.[0-9]{6}$'
 mt_log_reject 'verdict=(bypass|tempfail|reject)'
 echo "PASS: delivered"
