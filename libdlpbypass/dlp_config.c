@@ -8,7 +8,8 @@
  *   dlp_config with one reference and returns it.  On any problem it
  *   returns NULL with "FILE:LINE: what is wrong" in ERR: syntax errors,
  *   unknown keys ("unknown key 'dlp.foo'"), wrong types, out-of-range or
- *   malformed values, no servers, and TLS settings that OpenSSL refuses
+ *   malformed values, dlp.health.retry_max below retry_min, no servers,
+ *   and TLS settings that OpenSSL refuses
  *   (dlp_tls_create() runs at load time when any server's TLS level is
  *   not "none").  Unset keys take the defaults of DESIGN.md section 5.
  *   dlp_config_ref()/dlp_config_unref() count references atomically; the
@@ -486,7 +487,7 @@ static int cfg_copy(const config_t *c, DLP_CONFIG *cfg) {
   cfg->session_deadline = cfg_int_opt(c, "dlp.session_deadline", 25);
   cfg->health_retry_min = cfg_int_opt(c, "dlp.health.retry_min", 1);
   cfg->health_retry_max = cfg_int_opt(c, "dlp.health.retry_max", 5);
-  if (cfg->health_retry_max < cfg->health_retry_min)
+  if (cfg->health_retry_max < cfg->health_retry_min) /* retry_max unset */
     cfg->health_retry_max = cfg->health_retry_min;
   cfg->reuse_max_age = cfg_int_opt(c, "dlp.reuse.max_age", 60);
   cfg->reuse_idle_timeout = cfg_int_opt(c, "dlp.reuse.idle_timeout", 5);
@@ -550,6 +551,27 @@ static int cfg_tls_setup(struct cfg_loader *ld, const config_t *c,
   return 0;
 }
 
+/*
+ * cfg_check_health - an explicit dlp.health.retry_max below retry_min is an
+ * error (at retry_max's line); an unset retry_max defaults to at least
+ * retry_min.
+ */
+static int cfg_check_health(struct cfg_loader *ld, const config_t *c) {
+  const config_setting_t *max = config_lookup(c, "dlp.health.retry_max");
+  long long lo = 1, hi;
+
+  if (max == NULL)
+    return 0;
+  config_lookup_int64(c, "dlp.health.retry_min", &lo);
+  hi = config_setting_get_int64(max);
+  if (hi < lo)
+    return cfg_fail(ld, max,
+                    "dlp.health.retry_max: %lld is below "
+                    "dlp.health.retry_min (%lld)",
+                    hi, lo);
+  return 0;
+}
+
 /* cfg_parse - read PATH into C and check it; 0 or -1 with the error set */
 static int cfg_parse(struct cfg_loader *ld, config_t *c) {
   const config_setting_t *dlp;
@@ -568,7 +590,8 @@ static int cfg_parse(struct cfg_loader *ld, config_t *c) {
              config_error_text(c) ? config_error_text(c) : "syntax error");
     return -1;
   }
-  if (cfg_check_group(ld, config_root_setting(c), "", "") < 0)
+  if (cfg_check_group(ld, config_root_setting(c), "", "") < 0 ||
+      cfg_check_health(ld, c) < 0)
     return -1;
   if ((dlp = config_lookup(c, "dlp")) == NULL)
     return cfg_fail(ld, NULL,

@@ -112,6 +112,14 @@ static const struct bad bads[] = {
      "dlp: {\n servers = ( { host = \"a\"; port = 1; } );\n"
      " session_deadline = 0;\n};\n",
      3, "dlp.session_deadline"},
+    {"health retry_max below retry_min",
+     "dlp: {\n servers = ( { host = \"a\"; port = 1; } );\n health: {\n"
+     "  retry_min = 10;\n  retry_max = 5;\n };\n};\n",
+     5, "dlp.health.retry_max: 5 is below dlp.health.retry_min (10)"},
+    {"health retry_max below retry_min, retry_max first",
+     "dlp: {\n servers = ( { host = \"a\"; port = 1; } );\n"
+     " health: { retry_max = 2;\n retry_min = 3; };\n};\n",
+     3, "retry_max: 2 is below"},
     {"spill_size too small", SERVER "milter: {\n spill_size = 4095;\n};\n", 3,
      "milter.spill_size: 4095 is out of range"},
     {"spill_size too big", SERVER "milter: {\n spill_size = 1073741825L;\n};\n",
@@ -336,6 +344,33 @@ static void test_good_variants(void) {
   }
 }
 
+/* test_health_defaults - an unset retry_max is at least retry_min */
+static void test_health_defaults(void) {
+  char err[512];
+  DLP_CONFIG *cfg;
+
+  cfg = dlp_config_load(
+      write_conf("dlp: { servers = ( { host = \"a\"; port = 1; } );"
+                 " health: { retry_min = 10; }; };\n"),
+      err, sizeof(err));
+  tap_ok(cfg != NULL && cfg->health_retry_min == 10 &&
+             cfg->health_retry_max == 10,
+         "retry_min 10, retry_max unset: retry_max 10 (%s)", cfg ? "" : err);
+  dlp_config_unref(cfg);
+  cfg = dlp_config_load(
+      write_conf("dlp: { servers = ( { host = \"a\"; port = 1; } );"
+                 " health: { retry_min = 7; retry_max = 7; }; };\n"),
+      err, sizeof(err));
+  tap_ok(cfg != NULL && cfg->health_retry_max == 7,
+         "retry_max equal to retry_min loads (%s)", cfg ? "" : err);
+  dlp_config_unref(cfg);
+  cfg = dlp_config_load(write_conf(SERVER), err, sizeof(err));
+  tap_ok(cfg != NULL && cfg->health_retry_min == 1 &&
+             cfg->health_retry_max == 5,
+         "health defaults 1 and 5 (%s)", cfg ? "" : err);
+  dlp_config_unref(cfg);
+}
+
 /* test_sample - the annotated sample postfix-conf/dlpbypass.conf loads */
 static void test_sample(void) {
   char err[512];
@@ -364,6 +399,7 @@ int main(void) {
   test_minimal();
   test_full();
   test_good_variants();
+  test_health_defaults();
   test_sample();
   rc = tap_done();
   snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
