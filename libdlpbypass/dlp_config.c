@@ -65,6 +65,7 @@ static const struct cfg_key cfg_keys[] = {
     {"milter", "tmpdir", K_STR, 0, 0, check_nonempty},
     {"dlp", "servers", K_LIST, 0, 0, NULL},
     {"dlp", "connect_timeout", K_INT, 1, CFG_MAX_TIMEOUT, NULL},
+    {"dlp", "connect_stagger_ms", K_INT, 0, 60000, NULL},
     {"dlp", "command_timeout", K_INT, 1, CFG_MAX_TIMEOUT, NULL},
     {"dlp", "data_timeout", K_INT, 1, CFG_MAX_TIMEOUT, NULL},
     {"dlp", "session_deadline", K_INT, 1, CFG_MAX_TIMEOUT, NULL},
@@ -482,6 +483,7 @@ static int cfg_copy(const config_t *c, DLP_CONFIG *cfg) {
                         ? (size_t)spill
                         : CFG_DEFAULT_SPILL;
   cfg->connect_timeout = cfg_int_opt(c, "dlp.connect_timeout", 5);
+  cfg->connect_stagger_ms = cfg_int_opt(c, "dlp.connect_stagger_ms", 250);
   cfg->command_timeout = cfg_int_opt(c, "dlp.command_timeout", 30);
   cfg->data_timeout = cfg_int_opt(c, "dlp.data_timeout", 120);
   cfg->session_deadline = cfg_int_opt(c, "dlp.session_deadline", 25);

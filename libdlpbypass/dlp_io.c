@@ -3,10 +3,7 @@
  *
  * Contract (see dlp_io.h):
  *   dlp_now_ms()        monotonic milliseconds (CLOCK_MONOTONIC).
- *   dlp_io_connect()    getaddrinfo, then a non-blocking connect to each
- *                       address in turn (poll + SO_ERROR), each bounded by
- *                       connect_ms and all by deadline_ms.  NULL + reason
- *                       when every address failed.
+ *   dlp_io_adopt()      wrap a socket dlp_dial.c connected.
  *   dlp_io_write()      write everything or fail (DLP_IO_TIMEOUT/ERROR).
  *   dlp_io_read_line()  one LF-terminated line, CR LF or LF stripped, from
  *                       a private buffer; lines that do not fit the
@@ -81,92 +78,12 @@ static int io_wait(int fd, short events, int64_t deadline_ms) {
   }
 }
 
-/* addr_text - numeric address of AI into BUF */
-static void addr_text(const struct addrinfo *ai, char *buf, size_t len) {
-  if (getnameinfo(ai->ai_addr, ai->ai_addrlen, buf, (socklen_t)len, NULL, 0,
-                  NI_NUMERICHOST) != 0)
-    snprintf(buf, len, "?");
-}
+/* dlp_io_adopt - a connection on connected socket FD (owned from now) */
+DLP_IO *dlp_io_adopt(int fd) {
+  DLP_IO *io = calloc(1, sizeof(*io));
 
-/* connect_one - non-blocking connect to AI before DEADLINE; fd or -1 */
-static int connect_one(const struct addrinfo *ai, int64_t deadline_ms,
-                       char *err, size_t errlen) {
-  int fd, soerr = 0, on = 1, r;
-  socklen_t sl = sizeof(soerr);
-
-  fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-              ai->ai_protocol);
-  if (fd < 0) {
-    snprintf(err, errlen, "socket: %s", strerror(errno));
-    return -1;
-  }
-  (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-  if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-    return fd;
-  if (errno != EINPROGRESS && errno != EINTR) {
-    snprintf(err, errlen, "connect: %s", strerror(errno));
-    close(fd);
-    return -1;
-  }
-  r = io_wait(fd, POLLOUT, deadline_ms);
-  if (r == 0) {
-    snprintf(err, errlen, "connect: timed out");
-    close(fd);
-    return -1;
-  }
-  if (r < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
-    soerr = errno;
-  if (soerr != 0) {
-    snprintf(err, errlen, "connect: %s", strerror(soerr));
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-/* dlp_io_connect - connect to HOST:PORT, each address in turn */
-DLP_IO *dlp_io_connect(const char *host, unsigned port, int connect_ms,
-                       int64_t deadline_ms, char *label, size_t labellen,
-                       char *err, size_t errlen) {
-  struct addrinfo hints, *res = NULL, *ai;
-  char portstr[16], addr[INET6_ADDRSTRLEN + 8];
-  int64_t until;
-  DLP_IO *io;
-  int fd = -1, gai;
-
-  snprintf(label, labellen, "%s[%s]:%u", host, host, port);
-  memset(&hints, 0, sizeof(hints));
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  /* no AI_ADDRCONFIG: it hides 127.0.0.1 in a namespace with only lo */
-  snprintf(portstr, sizeof(portstr), "%u", port);
-  gai = getaddrinfo(host, portstr, &hints, &res);
-  if (gai != 0) {
-    snprintf(label, labellen, "%s[unknown]:%u", host, port);
-    snprintf(err, errlen, "cannot resolve %s: %s", host, gai_strerror(gai));
+  if (io == NULL)
     return NULL;
-  }
-  snprintf(err, errlen, "no address");
-  for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
-    addr_text(ai, addr, sizeof(addr));
-    snprintf(label, labellen, "%s[%s]:%u", host, addr, port);
-    if (dlp_now_ms() >= deadline_ms) {
-      snprintf(err, errlen, "connect: timed out");
-      break;
-    }
-    until = dlp_now_ms() + connect_ms;
-    if (until > deadline_ms)
-      until = deadline_ms;
-    fd = connect_one(ai, until, err, errlen);
-  }
-  freeaddrinfo(res);
-  if (fd < 0)
-    return NULL;
-  if ((io = calloc(1, sizeof(*io))) == NULL) {
-    close(fd);
-    snprintf(err, errlen, "out of memory");
-    return NULL;
-  }
   io->fd = fd;
   return io;
 }

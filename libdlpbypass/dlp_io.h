@@ -25,15 +25,10 @@ typedef enum {
 } dlp_io_status;
 
 /*
- * dlp_io_connect - non-blocking connect to HOST:PORT, each resolved
- * address in turn, each bounded by CONNECT_MS and all by DEADLINE_MS.
- * Returns the connection, or NULL with the reason in ERR (the host is
- * UNREACHABLE).  LABEL receives "host[addr]:port" of the address used (or
- * of the last one tried).
+ * dlp_io_adopt - a connection on the connected, non-blocking socket FD,
+ * which it owns from now on (dlp_dial.c makes it); NULL when out of memory
  */
-DLP_IO *dlp_io_connect(const char *host, unsigned port, int connect_ms,
-                       int64_t deadline_ms, char *label, size_t labellen,
-                       char *err, size_t errlen);
+DLP_IO *dlp_io_adopt(int fd);
 
 /* dlp_io_write - write all LEN bytes before DEADLINE_MS */
 dlp_io_status dlp_io_write(DLP_IO *io, const void *buf, size_t len,

@@ -51,6 +51,7 @@
  */
 #include "dlp_pool.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,8 @@
 #define POOL_IDLE_MAX 256  /* cached sessions, all hosts together */
 #define POOL_SWEEP_MS 500  /* the sweeper looks this often */
 #define POOL_MAX_SHIFT 16  /* backoff doubling stops growing here */
+#define POOL_DIAL_MAX 256  /* connects handed over to be finished */
+#define POOL_DIAL_POLL_MS 100 /* new hand-overs wait at most this long */
 
 /* Health of one DLP host. */
 struct pool_host {
@@ -78,6 +81,14 @@ struct pool_idle {
   int64_t idle_since;
 };
 
+/* A connect a message no longer needs: finished for the health state. */
+struct pool_dial {
+  DLP_CONFIG *cfg; /* our reference */
+  const struct dlp_server *server;
+  dlp_pool_plan plan;
+  DLP_SMTP *smtp; /* still in CONNECT */
+};
+
 struct dlp_pool {
   pthread_mutex_t lock; /* guards everything below */
   pthread_cond_t wake;  /* the sweeper sleeps on it */
@@ -88,6 +99,9 @@ struct dlp_pool {
   size_t nhosts;
   struct pool_idle idle[POOL_IDLE_MAX];
   size_t nidle;
+  struct pool_dial dials[POOL_DIAL_MAX]; /* handed over, not yet taken */
+  size_t ndials;
+  size_t dialing; /* handed-over connects the sweeper is finishing */
 };
 
 /* dlp_pool_create - empty pool */
@@ -133,6 +147,10 @@ void dlp_pool_free(DLP_POOL *pool) {
     pthread_join(pool->sweeper, NULL);
   for (i = 0; i < pool->nidle; i++)
     pool_close(&pool->idle[i]);
+  for (i = 0; i < pool->ndials; i++) {
+    dlp_smtp_free(pool->dials[i].smtp);
+    dlp_config_unref(pool->dials[i].cfg);
+  }
   for (i = 0; i < pool->nhosts; i++)
     free(pool->hosts[i].key);
   free(pool->hosts);
@@ -241,12 +259,51 @@ static int pool_expired(const struct pool_idle *e, int64_t now) {
              (int64_t)e->cfg->reuse_max_age * 1000;
 }
 
-/* pool_sweeper - thread: close expired cached sessions */
+/*
+ * pool_finish_dials - wait up to MS for the handed-over connects D[0..N),
+ * record the health of each that ended and close it; the rest are moved
+ * to the front.  Returns how many remain.  Called without the lock.
+ */
+static size_t pool_finish_dials(DLP_POOL *pool, struct pool_dial *d, size_t n,
+                                int ms) {
+  struct pollfd pfd[POOL_DIAL_MAX];
+  int64_t now = dlp_now_ms(), wake;
+  size_t i, k;
+  int r;
+
+  for (i = 0; i < n; i++) {
+    pfd[i].fd = dlp_smtp_dial_fd(d[i].smtp);
+    pfd[i].events = POLLOUT;
+    pfd[i].revents = 0;
+    wake = dlp_smtp_dial_wake(d[i].smtp);
+    if (wake - now < ms)
+      ms = wake > now ? (int)(wake - now) : 0;
+  }
+  (void)poll(pfd, n, ms);
+  for (i = k = 0; i < n; i++) {
+    r = dlp_smtp_dial_wait(d[i].smtp, 0);
+    if (r == 0) {
+      d[k++] = d[i];
+      continue;
+    }
+    dlp_pool_report(pool, d[i].cfg, d[i].server, d[i].plan, r > 0,
+                    dlp_smtp_label(d[i].smtp), dlp_smtp_failure(d[i].smtp)->text);
+    dlp_smtp_free(d[i].smtp); /* connected: closed before the greeting */
+    dlp_config_unref(d[i].cfg);
+  }
+  return k;
+}
+
+/*
+ * pool_sweeper - thread: close expired cached sessions, finish the
+ * connects messages handed over
+ */
 static void *pool_sweeper(void *arg) {
   DLP_POOL *pool = arg;
   struct pool_idle dead[POOL_IDLE_MAX];
+  struct pool_dial dials[POOL_DIAL_MAX];
   struct timespec ts;
-  size_t i, ndead;
+  size_t i, ndead, ndials = 0;
   int64_t now, wake;
 
   pthread_mutex_lock(&pool->lock);
@@ -260,18 +317,61 @@ static void *pool_sweeper(void *arg) {
         i++;
       }
     }
+    memcpy(dials + ndials, pool->dials, pool->ndials * sizeof(*dials));
+    ndials += pool->ndials;
+    pool->ndials = 0;
     pthread_mutex_unlock(&pool->lock);
     for (i = 0; i < ndead; i++)
       pool_close(&dead[i]); /* QUIT may take a moment: not under the lock */
+    if (ndials > 0)
+      ndials = pool_finish_dials(pool, dials, ndials, POOL_DIAL_POLL_MS);
     pthread_mutex_lock(&pool->lock);
+    pool->dialing = ndials;
+    if (ndials > 0)
+      continue;
     wake = dlp_now_ms() + POOL_SWEEP_MS;
     ts.tv_sec = (time_t)(wake / 1000);
     ts.tv_nsec = (long)(wake % 1000) * 1000000;
-    while (!pool->stop && dlp_now_ms() < wake)
+    while (!pool->stop && pool->ndials == 0 && dlp_now_ms() < wake)
       (void)pthread_cond_timedwait(&pool->wake, &pool->lock, &ts);
   }
   pthread_mutex_unlock(&pool->lock);
+  for (i = 0; i < ndials; i++) {
+    dlp_smtp_free(dials[i].smtp);
+    dlp_config_unref(dials[i].cfg);
+  }
   return NULL;
+}
+
+/* pool_start_sweeper - start the sweeper thread once (under the lock) */
+static int pool_start_sweeper(DLP_POOL *pool) {
+  if (!pool->sweeping &&
+      pthread_create(&pool->sweeper, NULL, pool_sweeper, pool) == 0)
+    pool->sweeping = 1;
+  return pool->sweeping;
+}
+
+/* dlp_pool_adopt - finish a connect for the health state, then close it */
+void dlp_pool_adopt(DLP_POOL *pool, DLP_CONFIG *cfg,
+                    const struct dlp_server *server, dlp_pool_plan plan,
+                    DLP_SMTP *s) {
+  int taken = 0;
+
+  dlp_smtp_set_progress(s, NULL, NULL); /* the caller's context ends */
+  pthread_mutex_lock(&pool->lock);
+  if (!pool->stop && pool->ndials + pool->dialing < POOL_DIAL_MAX &&
+      pool_start_sweeper(pool)) {
+    pool->dials[pool->ndials].cfg = dlp_config_ref(cfg);
+    pool->dials[pool->ndials].server = server;
+    pool->dials[pool->ndials].plan = plan;
+    pool->dials[pool->ndials].smtp = s;
+    pool->ndials++;
+    taken = 1;
+    pthread_cond_broadcast(&pool->wake);
+  }
+  pthread_mutex_unlock(&pool->lock);
+  if (!taken)
+    dlp_smtp_free(s); /* unrecorded: a trial's hold runs out by itself */
 }
 
 /* dlp_pool_take - a cached session of SERVER under CFG, newest first */
@@ -314,10 +414,7 @@ void dlp_pool_put(DLP_POOL *pool, DLP_CONFIG *cfg,
   }
   pthread_mutex_lock(&pool->lock);
   if (!pool->stop && pool->nidle < POOL_IDLE_MAX) {
-    if (!pool->sweeping &&
-        pthread_create(&pool->sweeper, NULL, pool_sweeper, pool) == 0)
-      pool->sweeping = 1;
-    if (pool->sweeping) {
+    if (pool_start_sweeper(pool)) {
       pool->idle[pool->nidle].cfg = dlp_config_ref(cfg);
       pool->idle[pool->nidle].server = server;
       pool->idle[pool->nidle].smtp = s;

@@ -53,6 +53,16 @@ DLP_SMTP *dlp_pool_take(DLP_POOL *pool, const DLP_CONFIG *cfg,
 void dlp_pool_put(DLP_POOL *pool, DLP_CONFIG *cfg,
                   const struct dlp_server *server, DLP_SMTP *s);
 
+/*
+ * dlp_pool_adopt - take over S, a connect to SERVER still in progress
+ * (dialled under PLAN) that its message no longer needs: the sweeper
+ * thread finishes it, records the host's health with dlp_pool_report()
+ * (never an outcome of any message) and closes it.
+ */
+void dlp_pool_adopt(DLP_POOL *pool, DLP_CONFIG *cfg,
+                    const struct dlp_server *server, dlp_pool_plan plan,
+                    DLP_SMTP *s);
+
 /* dlp_pool_nidle - number of cached sessions (tests) */
 size_t dlp_pool_nidle(DLP_POOL *pool);
 

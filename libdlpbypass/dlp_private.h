@@ -59,6 +59,8 @@ struct dlp_config {
   struct dlp_server *servers;
   size_t nservers;
   int connect_timeout;          /* seconds, per host */
+  int connect_stagger_ms;       /* the next host is dialled when a connect
+                                   has not finished after this (0: never) */
   int command_timeout;          /* seconds, each command and its reply */
   int data_timeout;             /* seconds, content and final reply */
   int session_deadline;         /* seconds, all DLP talk in one callback

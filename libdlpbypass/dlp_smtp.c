@@ -28,6 +28,7 @@
  * A 4xx/5xx to one RCPT (other than 421) is that recipient's result only.
  */
 #include "dlp_smtp.h"
+#include "dlp_dial.h"
 #include "dlp_io.h"
 #include "dlp_tls.h"
 
@@ -108,6 +109,7 @@ struct dlp_smtp {
   const DLP_CONFIG *cfg;
   const struct dlp_server *server;
   DLP_IO *io;
+  DLP_DIAL *dial; /* the connect in progress (CONNECT), or NULL */
   smtp_state state;
   int tls_active;    /* the session runs over TLS */
   unsigned caps;     /* DLP_SMTP_CAP_* of the current EHLO */
@@ -396,22 +398,72 @@ static int smtp_handshake(DLP_SMTP *s) {
   return -1;
 }
 
-/* smtp_connect - CONNECT state; 0 or -1 */
-static int smtp_connect(DLP_SMTP *s) {
-  char err[256];
-  int64_t all = s->deadline != 0 ? s->deadline : INT64_MAX / 2;
-
-  s->io = dlp_io_connect(s->server->host, s->server->port,
-                         s->cfg->connect_timeout * 1000, all, s->label,
-                         sizeof(s->label), err, sizeof(err));
+/* smtp_dial_done - the dial ended: connected (0) or UNREACHABLE (-1) */
+static int smtp_dial_done(DLP_SMTP *s) {
+  snprintf(s->label, sizeof(s->label), "%s", dlp_dial_label(s->dial));
+  s->io = dlp_dial_take(s->dial);
   if (s->io == NULL) {
     smtp_fail(s, DLP_OUTCOME_UNREACHABLE, "4.4.1", "DLP connect to %s: %s",
-              s->label, err);
+              s->label, dlp_dial_error(s->dial));
+  } else {
+    s->created_ms = dlp_now_ms();
+    s->state = S_GREETING;
+  }
+  dlp_dial_free(s->dial);
+  s->dial = NULL;
+  return s->io != NULL ? 0 : -1;
+}
+
+/* dlp_smtp_dial - start connecting; 0 (connecting or connected) or -1 */
+int dlp_smtp_dial(DLP_SMTP *s, int64_t deadline_ms) {
+  int64_t all = deadline_ms != 0 ? deadline_ms : INT64_MAX / 2;
+
+  if (s->state != S_CONNECT || s->dial != NULL)
+    smtp_abort(s, "dlp_smtp_dial");
+  s->deadline = deadline_ms;
+  s->dial = dlp_dial_start(s->server->host, s->server->port,
+                           s->cfg->connect_timeout * 1000, all);
+  if (s->dial == NULL) {
+    smtp_fail(s, DLP_OUTCOME_INTERNAL, "4.3.0", "DLP %s: out of memory",
+              s->label);
     return -1;
   }
-  s->created_ms = dlp_now_ms();
-  s->state = S_GREETING;
+  snprintf(s->label, sizeof(s->label), "%s", dlp_dial_label(s->dial));
+  if (dlp_dial_wait(s->dial, 0) == DLP_IO_ERROR)
+    return smtp_dial_done(s);
   return 0;
+}
+
+/* dlp_smtp_dial_wait - go on connecting until UNTIL_MS: 1, 0 or -1 */
+int dlp_smtp_dial_wait(DLP_SMTP *s, int64_t until_ms) {
+  if (s->dial == NULL)
+    return s->state == S_FAILED ? -1 : 1;
+  switch (dlp_dial_wait(s->dial, until_ms)) {
+  case DLP_IO_TIMEOUT:
+    snprintf(s->label, sizeof(s->label), "%s", dlp_dial_label(s->dial));
+    return 0;
+  default:
+    return smtp_dial_done(s) == 0 ? 1 : -1;
+  }
+}
+
+/* dlp_smtp_dial_fd - the socket being connected, or -1 */
+int dlp_smtp_dial_fd(const DLP_SMTP *s) {
+  return s->dial != NULL ? dlp_dial_fd(s->dial) : -1;
+}
+
+/* dlp_smtp_dial_wake - when the connect in progress times out, or 0 */
+int64_t dlp_smtp_dial_wake(const DLP_SMTP *s) {
+  return s->dial != NULL ? dlp_dial_wake(s->dial) : 0;
+}
+
+/* smtp_connect - CONNECT state: start the dial if need be, finish it */
+static int smtp_connect(DLP_SMTP *s) {
+  if (s->dial == NULL && dlp_smtp_dial(s, s->deadline) < 0)
+    return -1;
+  if (s->state != S_CONNECT)
+    return 0; /* failed or connected at once */
+  return dlp_smtp_dial_wait(s, INT64_MAX / 2) > 0 ? 0 : -1;
 }
 
 /* smtp_send - send the current state's command (or act); 0 or -1 */
@@ -605,7 +657,7 @@ static int smtp_run(DLP_SMTP *s) {
 
 /* dlp_smtp_open - connect and greet, with STARTTLS as configured */
 int dlp_smtp_open(DLP_SMTP *s, int64_t deadline_ms) {
-  if (s->state != S_CONNECT)
+  if (s->state != S_CONNECT && s->state != S_GREETING)
     smtp_abort(s, "dlp_smtp_open");
   s->deadline = deadline_ms;
   s->last_progress = dlp_now_ms();
@@ -783,6 +835,7 @@ void dlp_smtp_free(DLP_SMTP *s) {
     s->state = S_QUIT;
     (void)smtp_step(s);
   }
+  dlp_dial_free(s->dial);
   dlp_io_close(s->io);
   free(s);
 }

@@ -59,8 +59,29 @@ DLP_SMTP *dlp_smtp_create(const DLP_CONFIG *cfg,
 void dlp_smtp_set_progress(DLP_SMTP *s, void (*fn)(void *), void *ctx);
 
 /*
- * dlp_smtp_open - connect, greeting, EHLO (HELO), STARTTLS + handshake +
- * EHLO as the server's TLS level says, all before DEADLINE_MS (0: no
+ * dlp_smtp_dial - start the TCP connect, bounded by the connect timeout
+ * and DEADLINE_MS (0: none), without waiting for it.  0 while it is in
+ * progress (or done), -1 when it failed at once (UNREACHABLE).
+ */
+int dlp_smtp_dial(DLP_SMTP *s, int64_t deadline_ms);
+
+/*
+ * dlp_smtp_dial_wait - wait for the connect until UNTIL_MS at most (a
+ * time already past checks once): 1 connected (go on with
+ * dlp_smtp_open()), 0 still connecting, -1 failed (UNREACHABLE).
+ */
+int dlp_smtp_dial_wait(DLP_SMTP *s, int64_t until_ms);
+
+/* dlp_smtp_dial_fd - the socket being connected (poll POLLOUT), or -1 */
+int dlp_smtp_dial_fd(const DLP_SMTP *s);
+
+/* dlp_smtp_dial_wake - when the connect in progress times out, or 0 */
+int64_t dlp_smtp_dial_wake(const DLP_SMTP *s);
+
+/*
+ * dlp_smtp_open - connect (or finish the connect dlp_smtp_dial() started),
+ * greeting, EHLO (HELO), STARTTLS + handshake + EHLO as the server's TLS
+ * level says, all before DEADLINE_MS (0: no
  * overall deadline, only the per-step timeouts).  0 when the session is
  * ready for MAIL, -1 on failure.
  */

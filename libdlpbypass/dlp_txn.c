@@ -29,11 +29,19 @@
  */
 #include "dlp_pool.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define TXN_RSET_MS 2000 /* a cached session must answer RSET this fast */
+
+/* A connect in progress (the staggered connect races several). */
+struct txn_dial {
+  DLP_SMTP *smtp;
+  const struct dlp_server *server;
+  dlp_pool_plan plan;
+};
 
 /* One recipient and what the DLP said to it. */
 struct txn_rcpt {
@@ -52,6 +60,9 @@ struct dlp_txn {
   DLP_SMTP *smtp;        /* the open session, or NULL */
   const struct dlp_server *server; /* the server of smtp */
   size_t next_host;      /* index of the next server to try */
+  struct txn_dial *dials; /* connects in progress, oldest first */
+  size_t ndials;
+  int64_t stagger_at;    /* dial the next host then if none has connected */
   dlp_outcome *outcomes; /* one per attempt */
   size_t ntried;
   char *sender;
@@ -99,9 +110,11 @@ DLP_TXN *dlp_txn_create(DLP_CONFIG *cfg, DLP_POOL *pool) {
   if (txn == NULL)
     return NULL;
   txn->outcomes = calloc(cfg->nservers + 1, sizeof(*txn->outcomes));
+  txn->dials = calloc(cfg->nservers + 1, sizeof(*txn->dials));
   txn->body = dlp_body_create(cfg->spill_size, cfg->tmpdir);
-  if (txn->outcomes == NULL || txn->body == NULL) {
+  if (txn->outcomes == NULL || txn->dials == NULL || txn->body == NULL) {
     free(txn->outcomes);
+    free(txn->dials);
     dlp_body_free(txn->body);
     free(txn);
     return NULL;
@@ -165,6 +178,19 @@ static const char *txn_reason(const DLP_TXN *txn, dlp_verdict v,
 }
 
 /*
+ * txn_release_dials - the message needs no more hosts: hand the connects
+ * still in progress to the pool, which finishes them for the health state
+ */
+static void txn_release_dials(DLP_TXN *txn) {
+  size_t i;
+
+  for (i = 0; i < txn->ndials; i++)
+    dlp_pool_adopt(txn->pool, txn->cfg, txn->dials[i].server,
+                   txn->dials[i].plan, txn->dials[i].smtp);
+  txn->ndials = 0;
+}
+
+/*
  * txn_final - record final verdict V; F is the failure that led to it
  * (NULL for DELIVERED or an internal error with TEXT).
  */
@@ -176,6 +202,7 @@ static dlp_verdict txn_final(DLP_TXN *txn, dlp_verdict v,
   if (v == DLP_VERDICT_PENDING)
     v = DLP_VERDICT_TEMPFAIL; /* no host left to try: fail closed */
   txn->final = 1;
+  txn_release_dials(txn);
   txn->result.verdict = v;
   snprintf(txn->result.reason, sizeof(txn->result.reason), "%s",
            txn_reason(txn, v, last));
@@ -250,7 +277,8 @@ static dlp_verdict txn_failed(DLP_TXN *txn, const char *label,
     snprintf(txn->timeout_text, sizeof(txn->timeout_text), "%s", f->text);
   v = dlp_verdict_decide(txn->outcomes, txn->ntried, txn->cfg->nservers,
                          txn->cfg->bypass_enabled);
-  if (v != DLP_VERDICT_PENDING || txn->next_host >= txn->cfg->nservers)
+  if (v != DLP_VERDICT_PENDING ||
+      (txn->next_host >= txn->cfg->nservers && txn->ndials == 0))
     return txn_final(txn, v, f, NULL);
   return DLP_VERDICT_PENDING;
 }
@@ -296,35 +324,139 @@ static DLP_SMTP *txn_cached(DLP_TXN *txn, const struct dlp_server *server,
 }
 
 /*
- * txn_fresh - a new session to SERVER, opened as the pool's health state
- * says, or NULL when the host is skipped (the attempt is then noted and
- * *V is the verdict so far).  A failed open is returned to the caller.
+ * txn_dial_next - the next host: a cached session (returned), a skip (the
+ * attempt is noted, *V the verdict so far), or a connect started and
+ * added to txn->dials (NULL, *V PENDING).
  */
-static DLP_SMTP *txn_fresh(DLP_TXN *txn, const struct dlp_server *server,
-                           int64_t deadline, dlp_verdict *v) {
+static DLP_SMTP *txn_dial_next(DLP_TXN *txn, int64_t deadline,
+                               const struct dlp_server **server,
+                               dlp_verdict *v) {
   char label[300], why[DLP_REPLY_TEXT_MAX + 1];
-  const DLP_SMTP_FAILURE *f;
+  struct txn_dial *d;
   dlp_pool_plan plan;
   DLP_SMTP *s;
-  int rc;
 
-  plan = dlp_pool_plan_host(txn->pool, txn->cfg, server, label, sizeof(label),
+  if (txn->progress != NULL)
+    txn->progress(txn->progress_ctx);
+  *server = &txn->cfg->servers[txn->next_host++];
+  if ((s = txn_cached(txn, *server, deadline)) != NULL)
+    return s;
+  plan = dlp_pool_plan_host(txn->pool, txn->cfg, *server, label, sizeof(label),
                             why, sizeof(why));
   if (plan == DLP_POOL_SKIP) {
     *v = txn_skip(txn, label, why);
     return NULL;
   }
-  if ((s = dlp_smtp_create(txn->cfg, server)) == NULL) {
+  if ((s = dlp_smtp_create(txn->cfg, *server)) == NULL) {
     *v = txn_internal(txn, "out of memory");
     return NULL;
   }
   dlp_smtp_set_progress(s, txn->progress, txn->progress_ctx);
-  rc = dlp_smtp_open(s, deadline);
-  f = dlp_smtp_failure(s);
-  dlp_pool_report(txn->pool, txn->cfg, server, plan,
-                  rc == 0 || f->outcome != DLP_OUTCOME_UNREACHABLE,
-                  dlp_smtp_label(s), f->text);
-  return s;
+  if (dlp_smtp_dial(s, deadline) < 0) {
+    dlp_pool_report(txn->pool, txn->cfg, *server, plan, 0, dlp_smtp_label(s),
+                    dlp_smtp_failure(s)->text);
+    *v = txn_attempt_failed(txn, s);
+    dlp_smtp_free(s);
+    return NULL;
+  }
+  d = &txn->dials[txn->ndials++];
+  d->smtp = s;
+  d->server = *server;
+  d->plan = plan;
+  txn->stagger_at = dlp_now_ms() + txn->cfg->connect_stagger_ms;
+  return NULL;
+}
+
+/*
+ * txn_dial_wait - wait until UNTIL for the connects in progress.  The
+ * first to connect is taken out and returned; each that fails is noted
+ * as an attempt (UNREACHABLE), *V the verdict so far.  NULL when none
+ * connected before UNTIL, or *V is final.
+ */
+static DLP_SMTP *txn_dial_wait(DLP_TXN *txn, int64_t until,
+                               const struct dlp_server **server,
+                               dlp_verdict *v) {
+  struct pollfd pfd[64];
+  struct txn_dial d;
+  int64_t now = dlp_now_ms(), wake;
+  size_t i, n = txn->ndials < 64 ? txn->ndials : 64;
+  int r;
+
+  for (i = 0; i < n; i++) {
+    pfd[i].fd = dlp_smtp_dial_fd(txn->dials[i].smtp);
+    pfd[i].events = POLLOUT;
+    pfd[i].revents = 0;
+    wake = dlp_smtp_dial_wake(txn->dials[i].smtp);
+    if (wake < until)
+      until = wake;
+  }
+  (void)poll(pfd, n, until > now ? (int)(until - now < 60000 ? until - now
+                                                              : 60000)
+                                 : 0);
+  for (i = 0; i < txn->ndials;) {
+    d = txn->dials[i];
+    if ((r = dlp_smtp_dial_wait(d.smtp, 0)) == 0) {
+      i++;
+      continue;
+    }
+    memmove(&txn->dials[i], &txn->dials[i + 1],
+            (--txn->ndials - i) * sizeof(*txn->dials));
+    dlp_pool_report(txn->pool, txn->cfg, d.server, d.plan, r > 0,
+                    dlp_smtp_label(d.smtp), dlp_smtp_failure(d.smtp)->text);
+    if (r > 0) {
+      *server = d.server;
+      return d.smtp;
+    }
+    *v = txn_attempt_failed(txn, d.smtp);
+    dlp_smtp_free(d.smtp);
+    if (*v != DLP_VERDICT_PENDING)
+      return NULL;
+  }
+  return NULL;
+}
+
+/*
+ * txn_open - a connected session (or a cached one) on the next usable
+ * host, or NULL with the final verdict in *V.  The staggered connect
+ * (RFC 8305 for hosts): a host whose connect has not finished after
+ * dlp.connect_stagger_ms does not hold the message up; the next host is
+ * dialled too, and the first to connect is used.  The others stay with
+ * the message (if it needs another host later it waits for the rest of
+ * that same connect, so a host is UNREACHABLE only when its own connect
+ * failed) until its verdict is final; then the pool finishes them and
+ * records only the hosts' health, never an outcome of this message.
+ */
+static DLP_SMTP *txn_open(DLP_TXN *txn, int64_t deadline,
+                          const struct dlp_server **server, dlp_verdict *v) {
+  const DLP_CONFIG *cfg = txn->cfg;
+  int64_t until;
+  DLP_SMTP *s;
+
+  *v = DLP_VERDICT_PENDING;
+  for (;;) {
+    if (txn->next_host < cfg->nservers &&
+        (txn->ndials == 0 ||
+         (cfg->connect_stagger_ms > 0 && dlp_now_ms() >= txn->stagger_at))) {
+      if (txn->ndials == 0 && deadline != 0 && dlp_now_ms() >= deadline &&
+          txn->ntried > 0) {
+        *v = txn_final(txn, DLP_VERDICT_TEMPFAIL, &txn->last_fail,
+                       "DLP: session deadline reached before the next "
+                       "DLP host could be tried");
+        return NULL;
+      }
+      s = txn_dial_next(txn, deadline, server, v);
+    } else if (txn->ndials > 0) {
+      until = txn->next_host < cfg->nservers && cfg->connect_stagger_ms > 0
+                  ? txn->stagger_at
+                  : INT64_MAX / 2;
+      s = txn_dial_wait(txn, until, server, v);
+    } else {
+      *v = txn_internal(txn, "no DLP servers configured");
+      return NULL;
+    }
+    if (s != NULL || *v != DLP_VERDICT_PENDING)
+      return s;
+  }
 }
 
 /*
@@ -339,22 +471,11 @@ static dlp_verdict txn_connect(DLP_TXN *txn, size_t nreplay, int64_t deadline) {
   DLP_SMTP *s;
   int rc;
 
-  while (txn->next_host < cfg->nservers) {
-    if (deadline != 0 && dlp_now_ms() >= deadline && txn->ntried > 0)
-      return txn_final(txn, DLP_VERDICT_TEMPFAIL, &txn->last_fail,
-                       "DLP: session deadline reached before the next "
-                       "DLP host could be tried");
-    if (txn->progress != NULL)
-      txn->progress(txn->progress_ctx);
-    server = &cfg->servers[txn->next_host++];
-    if ((s = txn_cached(txn, server, deadline)) == NULL &&
-        (s = txn_fresh(txn, server, deadline, &v)) == NULL) {
-      if (v != DLP_VERDICT_PENDING)
-        return v;
-      continue; /* skipped: known to be down */
-    }
+  while (txn->next_host < cfg->nservers || txn->ndials > 0) {
+    if ((s = txn_open(txn, deadline, &server, &v)) == NULL)
+      return v;
     rc = -1;
-    if (dlp_smtp_is_ready(s) &&
+    if ((dlp_smtp_is_ready(s) || dlp_smtp_open(s, deadline) == 0) &&
         dlp_smtp_mail(s, txn->sender, (const char *const *)txn->sender_args,
                       deadline) == 0)
       rc = txn_replay(txn, s, nreplay, deadline);
@@ -544,6 +665,8 @@ void dlp_txn_free(DLP_TXN *txn) {
   free(txn->rcpts);
   free(txn->sender);
   txn_strv_free(txn->sender_args);
+  txn_release_dials(txn);
+  free(txn->dials);
   dlp_body_free(txn->body);
   free(txn->outcomes);
   dlp_config_unref(txn->cfg);
