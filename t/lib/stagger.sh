@@ -1,0 +1,112 @@
+#!/bin/bash
+# stagger.sh - the staggered connect (dlp_txn.c txn_open, RFC 8305 for
+# DLP hosts): a first host whose SYNs are dropped holds a message up only
+# dlp.connect_stagger_ms, not connect_timeout; the verdict table still
+# holds exactly (a host is UNREACHABLE only when its own connect failed);
+# the abandoned connect still teaches the pool the host is down.
+# Runs in a network namespace of its own, where 10.201.0.2 is a local
+# address whose SYNs iptables drops (skips where the kernel refuses
+# namespaces or iptables).  Ports 20130-20139 (in the namespace).
+. "$(dirname "$0")/libtest.sh"
+lt_init stagger 20130
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespace)"; exit 77; }
+NS=dlpL-stagger-$$
+ip netns add "$NS" 2>/dev/null ||
+    { echo "SKIP: cannot create a network namespace (ip netns add refused)"; exit 77; }
+trap 'ip netns pids "$NS" 2>/dev/null | xargs -r kill -9; ip netns del "$NS" 2>/dev/null; lt_cleanup' EXIT
+in_ns() { ip netns exec "$NS" "$@"; }
+in_ns ip link set lo up && in_ns ip addr add 10.201.0.2/32 dev lo ||
+    { echo "SKIP: cannot configure the namespace's loopback"; exit 77; }
+in_ns iptables -A INPUT -d 10.201.0.2 -p tcp --syn -j DROP 2>/dev/null ||
+    { echo "SKIP: iptables refused (no netfilter in this kernel?)"; exit 77; }
+
+# ns_sink N [options] - smtp-sink on 127.0.0.1:PORTBASE+N in the namespace
+ns_sink() {
+    local n=$1 port
+    shift
+    port=$(lt_port "$n")
+    mkdir -p "$LT_DIR/sink$n" && chmod 777 "$LT_DIR/sink$n"
+    in_ns "$SMTP_SINK" -u nobody -d "$LT_DIR/sink$n/%M." "$@" \
+        "127.0.0.1:$port" 20 >"$LT_DIR/sink$n.log" 2>&1 &
+    for _ in $(seq 1 50); do
+        in_ns ss -Hltn "sport = :$port" | grep -q . && return 0
+        sleep 0.1
+    done
+    lt_fail "smtp-sink on port $port did not start"
+}
+# conf FILE EXTRA SERVER... - SERVER is "drop" (10.201.0.2) or a sink N
+conf() {
+    local f=$1 extra=$2 h sep=""
+    shift 2
+    {
+        echo 'dlp: { servers = ('
+        for h in "$@"; do
+            if [ "$h" = drop ]; then
+                echo "$sep{ host = \"10.201.0.2\"; port = $(lt_port 9); }"
+            else
+                echo "$sep{ host = \"127.0.0.1\"; port = $(lt_port "$h"); }"
+            fi
+            sep=,
+        done
+        echo '); connect_timeout = 4; command_timeout = 1; helo_name = "gw.test";'
+        echo "  health: { retry_min = 30; retry_max = 60; }; $extra };"
+    } >"$f"
+}
+# send CONF - one message through dlpsend in the namespace; ms in $MS
+send() {
+    local start
+    start=$(date +%s%N)
+    in_ns "$DLPSEND" -c "$1" -f s@example.com -r r@example.com \
+        <"$LT_DIR/msg" >"$LT_OUT" 2>&1 || lt_fail "dlpsend exited with status $?"
+    MS=$((($(date +%s%N) - start) / 1000000))
+}
+printf 'Subject: stagger\n\nbody\n' >"$LT_DIR/msg"
+ns_sink 1
+ns_sink 2 -W CONNECT:5
+
+drop="10\.201\.0\.2\[10\.201\.0\.2\]:$(lt_port 9)"
+one="127\.0\.0\.1\[127\.0\.0\.1\]:$(lt_port 1)"
+two="127\.0\.0\.1\[127\.0\.0\.1\]:$(lt_port 2)"
+
+# 1. first host drops SYNs, second healthy: delivered by the second after
+# the stagger (250 ms by default), not after connect_timeout (4 s); the
+# abandoned connect is no outcome of the message
+conf "$LT_DIR/c1" "" drop 1
+send "$LT_DIR/c1"
+lt_expect "^verdict=delivered reason=accepted dlp=$one/accepted "
+[ "$MS" -lt 2500 ] || lt_fail "delivered after $MS ms: the stagger did not work"
+
+# 2. the same with the stagger off: the message waits the whole connect
+# timeout (this is what the stagger saves, and shows the test can fail)
+conf "$LT_DIR/c2" "connect_stagger_ms = 0;" drop 1
+send "$LT_DIR/c2"
+lt_expect "^verdict=delivered reason=accepted dlp=$drop/unreachable,$one/accepted "
+[ "$MS" -ge 3900 ] || lt_fail "without stagger delivered after only $MS ms"
+
+# 3. row 2 stays exact: the second host connects first and then times out
+# at the greeting; the message then waits for the rest of the first
+# host's own connect, which fails: one timeout + one unreachable = bypass
+# (never a tempfail because the first host was abandoned too early)
+conf "$LT_DIR/c3" "" drop 2
+send "$LT_DIR/c3"
+lt_expect "^verdict=bypass reason=session_timeout dlp=$two/session_timeout,$drop/unreachable "
+[ "$MS" -ge 3900 ] || lt_fail "row 2 decided after $MS ms, before the first host's connect timed out"
+
+# 4. the pool learns from abandoned connects: messages 0.5 s apart with
+# one pool; after the first host's connect timed out (4 s, finished by
+# the pool), later messages skip it without a dial
+in_ns "$DLPSEND" -c "$LT_DIR/c1" -n 14 -i 500 -f s@example.com -r r@example.com \
+    <"$LT_DIR/msg" >"$LT_OUT" 2>&1 || lt_fail "dlpsend exited with status $?"
+# one line per message: "K VERDICT SKIPPED(1: the first host not dialled)"
+awk -v d="^10\\.201\\.0\\.2" '/^msg=/ { split($1, a, "="); k = a[2] }
+     /^verdict=/ { split($1, v, "="); split($3, h, "="); print k, v[2], (h[2] ~ d ? 1 : 0) }' \
+    "$LT_OUT" >"$LT_DIR/sum"
+[ "$(wc -l <"$LT_DIR/sum")" = 14 ] || lt_fail "want 14 results: $(cat "$LT_DIR/sum")"
+awk '$2 != "delivered" { exit 1 }' "$LT_DIR/sum" ||
+    lt_fail "every message must be delivered: $(cat "$LT_DIR/sum")"
+[ "$(awk '$1 <= 3 && $3 == 1' "$LT_DIR/sum" | wc -l)" = 0 ] ||
+    lt_fail "skipped the first host before its connect had failed: $(cat "$LT_DIR/sum")"
+[ "$(awk '$1 >= 12 && $3 == 0' "$LT_DIR/sum" | wc -l)" = 0 ] ||
+    lt_fail "the pool did not learn from the abandoned connects: $(cat "$LT_DIR/sum")"
+[ "$(lt_nmsgs 1)" -ge 15 ] || lt_fail "sink 1 got $(lt_nmsgs 1) messages, want >= 15"
+echo "PASS: stagger"
