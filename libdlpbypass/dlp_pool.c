@@ -31,6 +31,11 @@
  *     The trial's result marks the host UP or DOWN with a longer backoff.
  *   - A message that comes after a quiet spell finds the retry time long
  *     past and becomes the trial itself: stale state never bypasses it.
+ *   - A message that dialled a host and went on with another (the
+ *     staggered connect of dlp_txn.c) hands the unfinished connect over
+ *     with dlp_pool_adopt(); the sweeper thread finishes it and reports
+ *     it like any dial, so abandoned connects and half-open trials teach
+ *     the pool without holding a message up.  They are never an outcome.
  *   Bound: once a DLP host is back, messages are bypassed on cached state
  *   for at most retry_max + connect_timeout seconds (the backoff, then
  *   one trial); in practice retry_max + about 1 s, since a dropped SYN is
