@@ -24,12 +24,18 @@
  * Logging: one line per decision, Postfix style:
  *   QUEUEID: verdict=V reason=R dlp=HOSTS delay=S.sss from=<S> nrcpt=N
  *            [dlp_queue_id=ID] [tls="..."] [reply="CODE DSN TEXT"]
- *            dlp_time=S.ssssss
+ *            mid=M dlp_time=S.ssssss
  * delay= runs from MAIL to the decision (it includes Postfix streaming
  * the message to us); dlp_time= is the latency the DLP hand-off adds:
  * the time spent inside dlp_txn_mail, dlp_txn_rcpt and dlp_txn_eom.
  * and one per refused recipient:
- *   QUEUEID: rcpt=<R> verdict=reject|tempfail dlp=HOSTS reply="..."
+ *   QUEUEID: rcpt=<R> verdict=reject|tempfail dlp=HOSTS reply="..." mid=M
+ * QUEUEID is the macro {i}, "NOQUEUE" while Postfix has none: its smtpd
+ * picks the queue id only after the first accepted RCPT, unless
+ * smtpd_delay_open_until_valid_rcpt=no (master.cf.fragment sets it).
+ * mid= is this process's own number for the message, the same on every
+ * line of one message, so that a NOQUEUE recipient line can be tied to
+ * the decision line.
  */
 #include "config.h"
 
@@ -51,6 +57,7 @@
 struct mlfi_msg {
   DLP_TXN *txn;          /* NULL once the message is refused */
   char qid[64];          /* Postfix queue id, macro {i} */
+  unsigned long mid;     /* our number for it (mid=), unique per process */
   char *from;            /* envelope sender without <> */
   size_t nrcpt;          /* recipients that go on */
   int nforged;           /* bypass header fields the message brought */
@@ -75,10 +82,11 @@ struct mlfi_sent {
 };
 
 static pthread_mutex_t mlfi_lock = PTHREAD_MUTEX_INITIALIZER;
-static DLP_CONFIG *mlfi_cfg; /* current configuration, under mlfi_lock */
-static unsigned mlfi_nconn;  /* open connections, under mlfi_lock */
-static unsigned mlfi_nmsg;   /* messages in flight, under mlfi_lock */
-static DLP_POOL *mlfi_pool;  /* set before smfi_main, then read-only */
+static DLP_CONFIG *mlfi_cfg;   /* current configuration, under mlfi_lock */
+static unsigned mlfi_nconn;    /* open connections, under mlfi_lock */
+static unsigned mlfi_nmsg;     /* messages in flight, under mlfi_lock */
+static DLP_POOL *mlfi_pool;    /* set before smfi_main, then read-only */
+static unsigned long mlfi_seq; /* last mid= given out (atomic) */
 
 #define MLFI_INTERNAL_DSN "4.3.0"
 #define MLFI_LOG_MAX 4096 /* longest log line, the rest is cut */
@@ -359,11 +367,11 @@ static void mlfi_log_decision(struct mlfi_msg *msg, const DLP_RESULT *res,
   mlfi_log(
       LOG_INFO,
       "%s: verdict=%s reason=%s dlp=%s delay=%.3f from=<%s> nrcpt=%zu%s "
-      "dlp_time=%.6f",
+      "mid=%lu dlp_time=%.6f",
       msg->qid, dlp_verdict_name(sent->verdict), sent->reason,
       res != NULL && res->dlp[0] ? res->dlp : "none", mlfi_elapsed(&msg->start),
       mlfi_printable(msg->from != NULL ? msg->from : "", from, sizeof(from)),
-      msg->nrcpt, extra, msg->dlp_secs);
+      msg->nrcpt, extra, msg->mid, msg->dlp_secs);
   msg->logged = 1;
 }
 
@@ -490,6 +498,7 @@ static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv) {
   mlfi_nmsg++;
   pthread_mutex_unlock(&mlfi_lock);
   clock_gettime(CLOCK_MONOTONIC, &msg->start);
+  msg->mid = __atomic_add_fetch(&mlfi_seq, 1, __ATOMIC_RELAXED);
   snprintf(msg->qid, sizeof(msg->qid), "NOQUEUE");
   mlfi_note_qid(ctx, msg);
   msg->from = mlfi_unbracket(argv[0] != NULL ? argv[0] : "");
@@ -562,12 +571,13 @@ static sfsistat mlfi_envrcpt(SMFICTX *ctx, char **argv) {
   } else {
     mlfi_fix_reply(&sent, &reply, st == DLP_RCPT_REJECTED ? '5' : '4');
     mlfi_setreply(ctx, msg, &sent);
-    mlfi_log(LOG_INFO, "%s: rcpt=<%s> verdict=%s dlp=%s reply=\"%d %s %s\"",
+    mlfi_log(LOG_INFO,
+             "%s: rcpt=<%s> verdict=%s dlp=%s reply=\"%d %s %s\" mid=%lu",
              msg->qid, mlfi_printable(rcpt, buf, sizeof(buf)),
              st == DLP_RCPT_REJECTED ? "reject" : "tempfail",
              dlp_txn_result(msg->txn)->dlp[0] ? dlp_txn_result(msg->txn)->dlp
                                               : "none",
-             sent.code, sent.dsn, sent.text);
+             sent.code, sent.dsn, sent.text, msg->mid);
     status = st == DLP_RCPT_REJECTED ? SMFIS_REJECT : SMFIS_TEMPFAIL;
   }
   if (status == SMFIS_CONTINUE)
