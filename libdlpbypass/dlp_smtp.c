@@ -127,6 +127,10 @@ struct dlp_smtp {
   char tls_info[300];
   char queue_id[64];
   int64_t created_ms; /* TCP connected */
+  int pipe_rset;      /* PIPELINING: RSET owed, sent with the next group */
+  int pipe_mail;      /* PIPELINING: MAIL in mail_cmd, not yet sent */
+  int stale;          /* a reused session failed its owed RSET */
+  char mail_cmd[SMTP_CMD_MAX + 3];
 };
 
 /* smtp_abort - an impossible state: a bug, never go on */
@@ -740,7 +744,66 @@ static void smtp_ready(const DLP_SMTP *s, const char *where) {
     smtp_abort(s, where);
 }
 
-/* dlp_smtp_mail - MAIL FROM with the supported, safe parameters */
+/* smtp_recv - read and handle the reply to STATE's command, sent before */
+static int smtp_recv(DLP_SMTP *s, smtp_state state) {
+  s->state = state;
+  smtp_set_deadline(s);
+  if (smtp_read_reply(s) < 0)
+    return -1;
+  smtp_handle(s);
+  return s->state == S_FAILED ? -1 : 0;
+}
+
+/*
+ * smtp_pipe_flush - PIPELINING (RFC 2920): send the owed RSET and MAIL,
+ * and the command in s->cmd when WITH_CMD, in one write; then read the
+ * owed replies in order (the caller reads the one to s->cmd).  A failed
+ * owed RSET marks the session stale.  0 or -1.
+ */
+static int smtp_pipe_flush(DLP_SMTP *s, int with_cmd) {
+  char buf[3 * (SMTP_CMD_MAX + 3)];
+  size_t n = 0, len;
+
+  if (s->pipe_rset) {
+    memcpy(buf, "RSET\r\n", 6);
+    n = 6;
+  }
+  if (s->pipe_mail) {
+    len = strlen(s->mail_cmd);
+    memcpy(buf + n, s->mail_cmd, len);
+    n += len;
+  }
+  if (with_cmd) {
+    len = strlen(s->cmd);
+    memcpy(buf + n, s->cmd, len);
+    n += len;
+  }
+  s->state = s->pipe_rset ? S_RSET : S_MAIL;
+  smtp_set_deadline(s);
+  if (smtp_write(s, buf, n) < 0) {
+    s->stale = s->pipe_rset;
+    return -1;
+  }
+  if (s->pipe_rset) {
+    s->pipe_rset = 0;
+    if (smtp_recv(s, S_RSET) < 0) {
+      s->stale = 1;
+      return -1;
+    }
+  }
+  if (s->pipe_mail) {
+    s->pipe_mail = 0;
+    if (smtp_recv(s, S_MAIL) < 0)
+      return -1;
+  }
+  s->state = S_READY;
+  return 0;
+}
+
+/*
+ * dlp_smtp_mail - MAIL FROM with the supported, safe parameters; with
+ * PIPELINING it is only built here and goes out with the first RCPT
+ */
 int dlp_smtp_mail(DLP_SMTP *s, const char *sender, const char *const *args,
                   int64_t deadline_ms) {
   smtp_ready(s, "dlp_smtp_mail");
@@ -751,6 +814,11 @@ int dlp_smtp_mail(DLP_SMTP *s, const char *sender, const char *const *args,
               "DLP %s: envelope sender not safe to send, refused", s->label);
     return -1;
   }
+  if (s->caps & DLP_SMTP_CAP_PIPELINING) {
+    memcpy(s->mail_cmd, s->cmd, sizeof(s->mail_cmd));
+    s->pipe_mail = 1;
+    return 0;
+  }
   s->state = S_MAIL;
   return smtp_step(s);
 }
@@ -759,6 +827,8 @@ int dlp_smtp_mail(DLP_SMTP *s, const char *sender, const char *const *args,
 dlp_smtp_rcpt_status dlp_smtp_rcpt(DLP_SMTP *s, const char *rcpt,
                                    const char *const *args, int64_t deadline_ms,
                                    DLP_REPLY *reply) {
+  int rc;
+
   smtp_ready(s, "dlp_smtp_rcpt");
   s->deadline = deadline_ms;
   if (smtp_build(s, "RCPT TO", rcpt, args, 1) < 0) {
@@ -768,8 +838,13 @@ dlp_smtp_rcpt_status dlp_smtp_rcpt(DLP_SMTP *s, const char *rcpt,
              "recipient address not safe to send to DLP");
     return DLP_SMTP_RCPT_REFUSED;
   }
-  s->state = S_RCPT;
-  if (smtp_step(s) < 0)
+  if (s->pipe_rset || s->pipe_mail) {
+    rc = smtp_pipe_flush(s, 1) < 0 ? -1 : smtp_recv(s, S_RCPT);
+  } else {
+    s->state = S_RCPT;
+    rc = smtp_step(s);
+  }
+  if (rc < 0)
     return DLP_SMTP_RCPT_FAILED;
   if (s->reply.code >= 400) {
     *reply = s->reply;
@@ -782,6 +857,8 @@ dlp_smtp_rcpt_status dlp_smtp_rcpt(DLP_SMTP *s, const char *rcpt,
 int dlp_smtp_data(DLP_SMTP *s, const DLP_BODY *body) {
   smtp_ready(s, "dlp_smtp_data");
   s->deadline = 0;
+  if ((s->pipe_rset || s->pipe_mail) && smtp_pipe_flush(s, 0) < 0)
+    return -1;
   s->body = body;
   s->last_progress = dlp_now_ms();
   s->state = S_DATA;
@@ -813,7 +890,17 @@ int dlp_smtp_reuse(DLP_SMTP *s, int64_t deadline_ms) {
     return -1;
   }
   s->queue_id[0] = 0;
+  s->pipe_mail = 0;
+  if (s->caps & DLP_SMTP_CAP_PIPELINING) {
+    s->pipe_rset = 1; /* goes out with MAIL and the first RCPT */
+    return 0;
+  }
   return dlp_smtp_rset(s, deadline_ms);
+}
+
+/* dlp_smtp_stale - a reused session failed the RSET it owed */
+int dlp_smtp_stale(const DLP_SMTP *s) {
+  return s->stale;
 }
 
 /* dlp_smtp_is_ready - open and between commands */

@@ -91,7 +91,10 @@ int dlp_smtp_open(DLP_SMTP *s, int64_t deadline_ms);
  * dlp_smtp_mail - MAIL FROM:<SENDER> with those of ARGS (NULL-ended, may
  * be NULL) that the server advertised support for; unsafe parameters are
  * dropped.  An unsafe SENDER fails the session as INTERNAL (4.3.0) before
- * anything is sent.  0 or -1.
+ * anything is sent.  0 or -1.  When the server offers PIPELINING, MAIL
+ * (after the RSET a reused session owes) is only built here and goes out
+ * in one write with the first RCPT (or before DATA): a failure to MAIL is
+ * then reported by that dlp_smtp_rcpt() or dlp_smtp_data().
  */
 int dlp_smtp_mail(DLP_SMTP *s, const char *sender, const char *const *args,
                   int64_t deadline_ms);
@@ -118,10 +121,18 @@ int dlp_smtp_rset(DLP_SMTP *s, int64_t deadline_ms);
 /*
  * dlp_smtp_reuse - a cached session before its next message: fails at
  * once when the peer closed it or sent anything while it was idle, else
- * RSET.  0 when READY for MAIL, -1 (the session is dead; not an outcome
+ * RSET (with PIPELINING the RSET is owed and sent with MAIL and the first
+ * RCPT).  0 when READY for MAIL, -1 (the session is dead; not an outcome
  * of the verdict table: the caller drops it and opens another).
  */
 int dlp_smtp_reuse(DLP_SMTP *s, int64_t deadline_ms);
+
+/*
+ * dlp_smtp_stale - the session failed the RSET it owed since
+ * dlp_smtp_reuse(): it died while cached, which is no outcome of the
+ * verdict table (the caller opens another session to the same server)
+ */
+int dlp_smtp_stale(const DLP_SMTP *s);
 
 /* dlp_smtp_is_ready - the session is open and between commands */
 int dlp_smtp_is_ready(const DLP_SMTP *s);

@@ -460,28 +460,43 @@ static DLP_SMTP *txn_open(DLP_TXN *txn, int64_t deadline,
 }
 
 /*
- * txn_connect - open a session on the next usable host, send MAIL and
- * replay the first NREPLAY recipients, before DEADLINE (0: none).
- * Returns PENDING with txn->smtp open, or the final verdict.
+ * txn_use - go on with S to SERVER: finish opening it (reported to the
+ * pool when this is its connect), MAIL, replay the first NREPLAY
+ * recipients.  A reused session that turns out to have died while cached
+ * (dlp_smtp_stale) is no outcome: a new session to the same server takes
+ * its place.  Sets *OK and txn->smtp on success; otherwise the attempt is
+ * noted, S is freed, and the verdict so far is returned.
  */
-static dlp_verdict txn_connect(DLP_TXN *txn, size_t nreplay, int64_t deadline) {
-  const DLP_CONFIG *cfg = txn->cfg;
-  const struct dlp_server *server;
-  dlp_verdict v = DLP_VERDICT_PENDING;
-  DLP_SMTP *s;
-  int rc;
+static dlp_verdict txn_use(DLP_TXN *txn, DLP_SMTP *s,
+                           const struct dlp_server *server, size_t nreplay,
+                           int64_t deadline, int *ok) {
+  const DLP_SMTP_FAILURE *f;
+  dlp_verdict v;
+  int rc, dialled;
 
-  while (txn->next_host < cfg->nservers || txn->ndials > 0) {
-    if ((s = txn_open(txn, deadline, &server, &v)) == NULL)
-      return v;
+  *ok = 0;
+  for (;;) {
     rc = -1;
-    if ((dlp_smtp_is_ready(s) || dlp_smtp_open(s, deadline) == 0) &&
+    if (!dlp_smtp_is_ready(s)) {
+      dialled = dlp_smtp_created_ms(s) != 0; /* the race reported it */
+      rc = dlp_smtp_open(s, deadline);
+      f = dlp_smtp_failure(s);
+      if (!dialled)
+        dlp_pool_report(txn->pool, txn->cfg, server, DLP_POOL_DIAL,
+                        rc == 0 || f->outcome != DLP_OUTCOME_UNREACHABLE,
+                        dlp_smtp_label(s), f->text);
+      rc = rc == 0 ? 0 : -1;
+    }
+    if (dlp_smtp_is_ready(s) &&
         dlp_smtp_mail(s, txn->sender, (const char *const *)txn->sender_args,
                       deadline) == 0)
       rc = txn_replay(txn, s, nreplay, deadline);
+    else
+      rc = -1;
     if (rc == 0) {
       txn->smtp = s;
       txn->server = server;
+      *ok = 1;
       return DLP_VERDICT_PENDING;
     }
     if (rc == 1) {
@@ -490,12 +505,67 @@ static dlp_verdict txn_connect(DLP_TXN *txn, size_t nreplay, int64_t deadline) {
       return txn_internal(txn, "recipient results differ between DLP "
                                "hosts after failover");
     }
-    v = txn_attempt_failed(txn, s);
-    dlp_smtp_free(s);
-    if (v != DLP_VERDICT_PENDING)
+    if (!dlp_smtp_stale(s))
+      break;
+    dlp_smtp_free(s); /* died while cached: open another, no outcome */
+    if ((s = dlp_smtp_create(txn->cfg, server)) == NULL)
+      return txn_internal(txn, "out of memory");
+    dlp_smtp_set_progress(s, txn->progress, txn->progress_ctx);
+  }
+  v = txn_attempt_failed(txn, s);
+  dlp_smtp_free(s);
+  return v;
+}
+
+/*
+ * txn_connect - open a session on the next usable host, send MAIL and
+ * replay the first NREPLAY recipients, before DEADLINE (0: none).
+ * Returns PENDING with txn->smtp open, or the final verdict.
+ */
+static dlp_verdict txn_connect(DLP_TXN *txn, size_t nreplay, int64_t deadline) {
+  const struct dlp_server *server;
+  dlp_verdict v = DLP_VERDICT_PENDING;
+  DLP_SMTP *s;
+  int ok;
+
+  while (txn->next_host < txn->cfg->nservers || txn->ndials > 0) {
+    if ((s = txn_open(txn, deadline, &server, &v)) == NULL)
+      return v;
+    v = txn_use(txn, s, server, nreplay, deadline, &ok);
+    if (ok || v != DLP_VERDICT_PENDING)
       return v;
   }
   return txn_internal(txn, "no DLP servers configured");
+}
+
+/*
+ * txn_lost - the open session failed; a reused one that died while
+ * cached (no outcome) is replaced by a new session to the same server,
+ * else the attempt is noted and the next host is tried.  NREPLAY
+ * recipients are replayed.  PENDING with txn->smtp open, or the verdict.
+ */
+static dlp_verdict txn_lost(DLP_TXN *txn, size_t nreplay, int64_t deadline) {
+  const struct dlp_server *server = txn->server;
+  dlp_verdict v;
+  DLP_SMTP *s;
+  int ok;
+
+  if (dlp_smtp_stale(txn->smtp)) {
+    dlp_smtp_free(txn->smtp);
+    txn->smtp = NULL;
+    if ((s = dlp_smtp_create(txn->cfg, server)) == NULL)
+      return txn_internal(txn, "out of memory");
+    dlp_smtp_set_progress(s, txn->progress, txn->progress_ctx);
+    v = txn_use(txn, s, server, nreplay, deadline, &ok);
+  } else {
+    v = txn_attempt_failed(txn, txn->smtp);
+    dlp_smtp_free(txn->smtp);
+    txn->smtp = NULL;
+    ok = 0;
+  }
+  if (!ok && v == DLP_VERDICT_PENDING)
+    v = txn_connect(txn, nreplay, deadline);
+  return v;
 }
 
 /* txn_deadline - the session deadline for one callback from now */
@@ -560,12 +630,7 @@ dlp_verdict dlp_txn_rcpt(DLP_TXN *txn, const char *rcpt,
                        deadline, &r->reply);
     if (st != DLP_SMTP_RCPT_FAILED)
       break;
-    v = txn_attempt_failed(txn, txn->smtp);
-    dlp_smtp_free(txn->smtp);
-    txn->smtp = NULL;
-    if (v == DLP_VERDICT_PENDING)
-      v = txn_connect(txn, txn->nrcpts - 1, deadline);
-    if (v != DLP_VERDICT_PENDING)
+    if ((v = txn_lost(txn, txn->nrcpts - 1, deadline)) != DLP_VERDICT_PENDING)
       return v;
   }
   if (st == DLP_SMTP_RCPT_REFUSED) {
@@ -625,15 +690,9 @@ dlp_verdict dlp_txn_eom(DLP_TXN *txn) {
     accepted += txn->rcpts[i].status == DLP_RCPT_ACCEPTED;
   if (accepted == 0)
     return txn_all_refused(txn);
-  while (dlp_smtp_data(txn->smtp, txn->body) < 0) {
-    v = txn_attempt_failed(txn, txn->smtp);
-    dlp_smtp_free(txn->smtp);
-    txn->smtp = NULL;
-    if (v == DLP_VERDICT_PENDING)
-      v = txn_connect(txn, txn->nrcpts, 0);
-    if (v != DLP_VERDICT_PENDING)
+  while (dlp_smtp_data(txn->smtp, txn->body) < 0)
+    if ((v = txn_lost(txn, txn->nrcpts, 0)) != DLP_VERDICT_PENDING)
       return v;
-  }
   txn->outcomes[txn->ntried++] = DLP_OUTCOME_ACCEPTED;
   txn_note_host(txn, dlp_smtp_label(txn->smtp), DLP_OUTCOME_ACCEPTED);
   snprintf(txn->result.dlp_queue_id, sizeof(txn->result.dlp_queue_id), "%s",
