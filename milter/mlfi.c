@@ -12,6 +12,10 @@
  *   REJECT    -> the DLP's 5xx reply, SMFIS_REJECT
  *   anything else, and every internal failure -> 451 4.3.0 TEMPFAIL.
  * A 4xx/5xx for one recipient refuses that recipient only.
+ * Postfix's smtp client (dlpscan) adds "(in reply to STEP command)" to
+ * the reply it gets; the library's text may already end in the same
+ * phrase (the DLP's reply to MAIL or to the final dot), so the text
+ * handed to smfi_setreply drops it there (the log keeps it).
  *
  * State: struct mlfi_conn (smfi_setpriv) holds the configuration
  * reference taken at connect time and the current message; struct
@@ -57,6 +61,7 @@
 struct mlfi_msg {
   DLP_TXN *txn;          /* NULL once the message is refused */
   char qid[64];          /* Postfix queue id, macro {i} */
+  const char *step;      /* the step under way, as dlpscan names it */
   unsigned long mid;     /* our number for it (mid=), unique per process */
   char *from;            /* envelope sender without <> */
   size_t nrcpt;          /* recipients that go on */
@@ -252,6 +257,21 @@ static void mlfi_msg_end(struct mlfi_conn *conn) {
   pthread_mutex_unlock(&mlfi_lock);
 }
 
+/*
+ * mlfi_cut_echo - TEXT without a trailing " (in reply to STEP command)":
+ * Postfix's smtp client adds that itself to the reply of step STEP
+ */
+static void mlfi_cut_echo(char *text, const char *step) {
+  char echo[64];
+  size_t n, len = strlen(text);
+
+  if (step == NULL)
+    return;
+  n = (size_t)snprintf(echo, sizeof(echo), " (in reply to %s command)", step);
+  if (n < sizeof(echo) && len > n && strcmp(text + len - n, echo) == 0)
+    text[len - n] = '\0';
+}
+
 /* mlfi_setreply - hand REPLY to Postfix; failure is logged, not fatal */
 static void mlfi_setreply(SMFICTX *ctx, const struct mlfi_msg *msg,
                           const DLP_REPLY *reply) {
@@ -260,6 +280,7 @@ static void mlfi_setreply(SMFICTX *ctx, const struct mlfi_msg *msg,
   snprintf(code, sizeof(code), "%d", reply->code);
   snprintf(dsn, sizeof(dsn), "%s", reply->dsn);
   dlp_reply_escape_percent(reply->text, text, sizeof(text));
+  mlfi_cut_echo(text, msg != NULL ? msg->step : NULL);
   if (smfi_setreply(ctx, code, dsn, text) != MI_SUCCESS)
     mlfi_log(LOG_WARNING, "%s: smfi_setreply(%s %s %s) failed",
              msg != NULL ? msg->qid : "NOQUEUE", code, dsn, text);
@@ -499,6 +520,7 @@ static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv) {
   pthread_mutex_unlock(&mlfi_lock);
   clock_gettime(CLOCK_MONOTONIC, &msg->start);
   msg->mid = __atomic_add_fetch(&mlfi_seq, 1, __ATOMIC_RELAXED);
+  msg->step = "MAIL FROM";
   snprintf(msg->qid, sizeof(msg->qid), "NOQUEUE");
   mlfi_note_qid(ctx, msg);
   msg->from = mlfi_unbracket(argv[0] != NULL ? argv[0] : "");
@@ -556,6 +578,7 @@ static sfsistat mlfi_envrcpt(SMFICTX *ctx, char **argv) {
 
   if (msg == NULL)
     return mlfi_refused_again(ctx, conn);
+  msg->step = "RCPT TO";
   if ((rcpt = mlfi_unbracket(argv[0] != NULL ? argv[0] : "")) == NULL)
     return mlfi_refuse(ctx, conn, msg, "out of memory");
   memset(&reply, 0, sizeof(reply));
@@ -675,6 +698,7 @@ static sfsistat mlfi_eom(SMFICTX *ctx) {
     mlfi_msg_end(conn);
     return status;
   }
+  msg->step = "end of DATA";
   if (dlp_body_finish(dlp_txn_body(msg->txn)) < 0) {
     status = mlfi_refuse(ctx, conn, msg, "cannot store the message");
     mlfi_msg_end(conn);
