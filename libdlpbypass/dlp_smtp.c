@@ -536,13 +536,19 @@ static void smtp_after_ehlo(DLP_SMTP *s) {
   }
 }
 
-/* smtp_queue_id - the DLP's queue id: after "queued as ", else last word */
+/*
+ * smtp_queue_id - the DLP's queue id: the word after "queued as " (as
+ * Postfix says it), else the last word when it has a digit in it (a bare
+ * "Ok" or "accepted" is no id: then none)
+ */
 static void smtp_queue_id(DLP_SMTP *s) {
   const char *t = s->reply.text, *p, *w;
+  int queued_as = 0;
   size_t n;
 
   if ((p = strstr(t, "queued as ")) != NULL) {
     w = p + 10;
+    queued_as = 1;
   } else {
     for (w = p = t; *p; p++)
       if (*p == ' ' && p[1] != ' ' && p[1] != 0)
@@ -554,6 +560,8 @@ static void smtp_queue_id(DLP_SMTP *s) {
     ;
   memcpy(s->queue_id, w, n);
   s->queue_id[n] = 0;
+  if (!queued_as && strpbrk(s->queue_id, "0123456789") == NULL)
+    s->queue_id[0] = 0;
 }
 
 /* smtp_handle - the current state's reply decides the next state */

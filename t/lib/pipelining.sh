@@ -37,6 +37,8 @@ ms=$((($(date +%s%N) - start) / 1000000))
 [ "$(grep -c "^verdict=delivered reason=accepted dlp=$host$(lt_port 1)/accepted " "$LT_OUT")" = 3 ] ||
     lt_fail "want three messages delivered"
 [ "$ms" -lt 2500 ] || lt_fail "three messages took $ms ms: not pipelined"
+# the queue id from "250 2.0.0 Ok: queued as PIPE1"
+[ "$(grep -c ' queue_id=PIPE1$' "$LT_OUT")" = 3 ] || lt_fail "want queue_id=PIPE1"
 # one connection; in each message MAIL came in the same read as RCPT,
 # and from the second message on RSET did too
 awk '$1 != 1 { print "a second connection: " $0; bad = 1 }
