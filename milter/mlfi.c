@@ -439,7 +439,7 @@ static void mlfi_progress(void *ctx) {
 /*
  * mlfi_negotiate - header values with their leading space; add/delete
  * header fields; no replies to header and end-of-header steps and
- * no DATA/unknown-command steps when the MTA offers it (fewer round trips
+ * no HELO/DATA/unknown-command steps when the MTA offers it (fewer round trips
  * per message: refusals there are answered at end of message)
  */
 static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
@@ -455,8 +455,8 @@ static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
   *pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS);
   /* no SMFIP_SKIP: we need every byte */
   /* body chunks keep their reply: a store that fails is refused at once */
-  *pf1 = f1 & (SMFIP_HDR_LEADSPC | SMFIP_NR_HDR | SMFIP_NR_EOH |
-               SMFIP_NODATA | SMFIP_NOUNKNOWN);
+  *pf1 = f1 & (SMFIP_HDR_LEADSPC | SMFIP_NOHELO | SMFIP_NR_HDR |
+               SMFIP_NR_EOH | SMFIP_NODATA | SMFIP_NOUNKNOWN);
   *pf2 = 0;
   *pf3 = 0;
   conn->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;

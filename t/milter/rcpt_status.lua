@@ -22,7 +22,6 @@ check(conn ~= nil, "cannot connect to " .. sock)
 check(mt.conninfo(conn, "client.example", "127.0.0.1") == nil,
       "mt.conninfo failed")
 expect(conn, SMFIR_CONTINUE, "connect 2")
-check(mt.helo(conn, "client.example") == nil, "mt.helo failed")
 check(mt.mailfrom(conn, "<sender2@example.com>") == nil, "mt.mailfrom failed")
 expect(conn, SMFIR_CONTINUE, "mail 2")
 rcpt(conn, "<refuse2@example.org>")
