@@ -707,6 +707,11 @@ const DLP_RESULT *dlp_txn_result(const DLP_TXN *txn) {
   return &txn->result;
 }
 
+/* dlp_txn_host - the label of the open session, or "" */
+const char *dlp_txn_host(const DLP_TXN *txn) {
+  return txn->smtp != NULL ? dlp_smtp_label(txn->smtp) : "";
+}
+
 /* dlp_txn_free - cache the session (or QUIT), release everything */
 void dlp_txn_free(DLP_TXN *txn) {
   size_t i;

@@ -262,6 +262,12 @@ typedef struct dlp_result {
 /* dlp_txn_result - the decision so far (borrowed) */
 const DLP_RESULT *dlp_txn_result(const DLP_TXN *txn);
 
+/*
+ * dlp_txn_host - "host[addr]:port" of the DLP session the message is on
+ * (the host that answered the last RCPT), or "" when there is none
+ */
+const char *dlp_txn_host(const DLP_TXN *txn);
+
 /* dlp_txn_free - end the message: RSET/QUIT or close, release all */
 void dlp_txn_free(DLP_TXN *txn);
 

@@ -598,8 +598,7 @@ static sfsistat mlfi_envrcpt(SMFICTX *ctx, char **argv) {
              "%s: rcpt=<%s> verdict=%s dlp=%s reply=\"%d %s %s\" mid=%lu",
              msg->qid, mlfi_printable(rcpt, buf, sizeof(buf)),
              st == DLP_RCPT_REJECTED ? "reject" : "tempfail",
-             dlp_txn_result(msg->txn)->dlp[0] ? dlp_txn_result(msg->txn)->dlp
-                                              : "none",
+             dlp_txn_host(msg->txn)[0] ? dlp_txn_host(msg->txn) : "none",
              sent.code, sent.dsn, sent.text, msg->mid);
     status = st == DLP_RCPT_REJECTED ? SMFIS_REJECT : SMFIS_TEMPFAIL;
   }

@@ -22,7 +22,7 @@ mt_stop
 [ "$(grep -c '^RCPT' "$MT_DIR/peer1/msg.1")" = 1 ] &&
     grep -q '^RCPT TO:<ok@example.org>' "$MT_DIR/peer1/msg.1" ||
     mt_fail "DLP recipients: $(grep '^RCPT' "$MT_DIR/peer1/msg.1")"
-mt_log_expect 'QID5: rcpt=<defer@example.org> verdict=tempfail dlp=[^ ]+ reply="450 4\.2\.0 <defer@example.org>: Recipient deferred by peer"'
+mt_log_expect 'QID5: rcpt=<defer@example.org> verdict=tempfail dlp=127\.0\.0\.1\[127\.0\.0\.1\]:[0-9]+ reply="450 4\.2\.0 <defer@example.org>: Recipient deferred by peer"'
 mt_log_expect 'QID5: rcpt=<refuse@example.org> verdict=reject dlp=[^ ]+ reply="550 5\.1\.1 <refuse@example.org>: Recipient refused by peer"'
 mt_log_expect 'QID5: verdict=delivered reason=accepted dlp=[^ ]+ delay=[0-9.]+ from=<sender@example.com> nrcpt=1 dlp_queue_id=PEER1'
 # mid= ties each recipient line to its message's decision line
