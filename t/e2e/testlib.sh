@@ -27,6 +27,8 @@
 #   tl_pf_json NAME                 postqueue -j (one JSON object a line)
 #   tl_pf_count NAME                number of messages in its queue
 #   tl_pf_flush NAME                postqueue -f (retry deferred mail now)
+#   tl_pf_drain NAME [TRIES]        tl_pf_flush every 2 s until the queue
+#                                   is empty (at most TRIES times, 30)
 #   tl_pf_purge NAME                postsuper -d ALL
 #   tl_pf_wait_empty NAME [SECS]    until the queue is empty
 #   tl_pf_wait_deferred NAME [SECS] until a message is in the deferred
@@ -74,6 +76,9 @@
 #   master.cf of its own with chroot "n".
 # - The postfix command prints its errors only on a terminal or to the
 #   maillog; tl_pf_start shows the maillog when it fails.
+# Shared helpers (smtp-sink, ports, tools): t/testlib.sh.
+
+. "$(dirname "${BASH_SOURCE[0]}")/../testlib.sh"
 
 TL_PIDS=""
 TL_INSTANCES=""
@@ -85,10 +90,8 @@ TL_MILTER_PID=""
 tl_init() {
     TL_NAME=$1
     TL_PORTBASE=$2
-    : "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-    : "${top_builddir:=$top_srcdir}"
-    : "${SMTP_SINK:=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)}"
-    : "${POSTFIX:=$(command -v postfix || echo /usr/sbin/postfix)}"
+    TB_FAIL=tl_fail
+    tb_tools
     TL_MILTER_BIN=${TL_MILTER_BIN:-$top_builddir/milter/dlpbypass-milter}
     if [ "$(id -u)" != 0 ]; then
         tl_skip "needs root (starts a private Postfix instance)"
@@ -198,24 +201,20 @@ tl_port() {
 
 # tl_listening - true when something listens on TCP port PORT (127.0.0.1)
 tl_listening() {
-    ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
+    tb_listening "$1"
 }
 
 # tl_listening_ns - the same inside $TL_NETNS (here when there is none)
 tl_listening_ns() {
-    tl_in_ns ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
+    tb_listening "$1" "$TL_NETNS"
 }
 
 # tl_wait_port - wait until PORT listens (default 10 s); with a third
 # argument "ns", inside $TL_NETNS
 tl_wait_port() {
-    local i n=$((${2:-10} * 10)) check=tl_listening
-    [ "${3-}" = ns ] && check=tl_listening_ns
-    for ((i = 0; i < n; i++)); do
-        $check "$1" && return 0
-        sleep 0.1
-    done
-    return 1
+    local ns=""
+    [ "${3-}" = ns ] && ns=$TL_NETNS
+    tb_wait_port "$1" "${2:-10}" "$ns"
 }
 
 # tl_netns - create network namespace $TL_NETNS (named after the test)
@@ -295,28 +294,7 @@ master_service_disable =
 EOF
     # the internal services of Debian's master.cf.dist, chroot off, no
     # network listeners (tests add their own with tl_pf_master)
-    cat >"$d/master.cf" <<'EOF'
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-proxywrite unix -       -       n       -       1       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-EOF
+    tb_pf_master_cf >"$d/master.cf"
     TL_INSTANCES="$TL_INSTANCES $n"
 }
 
@@ -380,6 +358,18 @@ tl_pf_count() {
 tl_pf_flush() {
     postqueue -c "$(tl_pf_dir "$1")" -f ||
         tl_fail "postqueue -f failed for instance $1"
+}
+
+# tl_pf_drain - flush instance NAME every 2 s until its queue is empty
+# (at most TRIES times, default 30); status 1 when it is not
+tl_pf_drain() {
+    local i
+    for ((i = 0; i < ${2:-30}; i++)); do
+        tl_pf_flush "$1"
+        sleep 2
+        [ "$(tl_pf_count "$1")" = 0 ] && return 0
+    done
+    return 1
 }
 
 # tl_pf_purge - delete every message in the queue of instance NAME
@@ -471,21 +461,13 @@ tl_gateway() {
 
 # tl_dlp_conf - write a milter configuration with DLP servers HOST:PORT...
 tl_dlp_conf() {
-    local file=$1 hp sep=""
+    local file=$1
     shift
     {
         echo "dlp: {"
-        echo "  servers = ("
-        for hp in "$@"; do
-            printf '%s    { host = "%s"; port = %d; }\n' "$sep" "${hp%:*}" "${hp##*:}"
-            sep=","
-        done
-        echo "  );"
-        echo "  connect_timeout = ${TL_CONNECT:-1};"
-        echo "  command_timeout = ${TL_COMMAND:-1};"
-        echo "  data_timeout = ${TL_DATA:-2};"
-        echo "  session_deadline = ${TL_DEADLINE:-8};"
-        echo "  helo_name = \"gw.test\";"
+        tb_conf_servers "$@"
+        tb_conf_limits "${TL_CONNECT:-1}" "${TL_COMMAND:-1}" "${TL_DATA:-2}" \
+            "${TL_DEADLINE:-8}"
         echo "};"
         echo "bypass: {"
         echo "  enabled = ${TL_BYPASS:-true};"
@@ -540,21 +522,13 @@ tl_sink_ns() {
 
 # _tl_sink - start smtp-sink: WHERE ("" or ns) NAME [ADDR:]PORT options...
 _tl_sink() {
-    local where=$1 name=$2 port=${3##*:} addr=127.0.0.1 ns=()
-    [ "$3" != "$port" ] && addr=${3%:*}
+    local where=$1 name=$2 addr_port=$3 ns=()
+    [ "$3" = "${3##*:}" ] && addr_port=127.0.0.1:$3
     shift 3
-    [ "$where" = ns ] && ns=(ip netns exec "$TL_NETNS")
-    mkdir -p "$TL_DIR/sink.$name"
-    chmod 777 "$TL_DIR/sink.$name"
-    if [ "$where" != ns ] && tl_listening "$port"; then
-        tl_fail "port $port is already in use"
-    fi
-    "${ns[@]}" "$SMTP_SINK" -u nobody -h "$name" -d "$TL_DIR/sink.$name/%M." \
-        "$@" "$addr:$port" 50 >"$TL_DIR/sink.$name.log" 2>&1 &
-    TL_PIDS="$TL_PIDS $!"
-    eval "TL_SINK_PID_$name=$!"
-    tl_wait_port "$port" 5 $where ||
-        tl_fail "smtp-sink $name on $addr:$port did not start: $(cat "$TL_DIR/sink.$name.log")"
+    [ "$where" = ns ] && ns=(-n "$TL_NETNS")
+    tb_sink "${ns[@]}" "$name" "$TL_DIR/sink.$name" "$addr_port" 50 "$@"
+    TL_PIDS="$TL_PIDS $TB_PID"
+    eval "TL_SINK_PID_$name=$TB_PID"
 }
 
 # tl_sink_stop - stop smtp-sink NAME

@@ -8,6 +8,10 @@
 #   lt_sink N [smtp-sink options...]   start smtp-sink on port PORTBASE+N,
 #                                      dumping each message into
 #                                      $LT_DIR/sinkN/ (wait until it listens)
+#   lt_serve DESC N LOG COMMAND...     start another server COMMAND that
+#                                      listens on port PORTBASE+N (output
+#                                      in LOG; wait until it listens)
+#   lt_listening PORT                  something listens on 127.0.0.1:PORT
 #   lt_port N                          print port PORTBASE+N
 #   lt_conf FILE N...                  write a config with servers
 #                                      127.0.0.1:PORTBASE+N, in that order;
@@ -27,15 +31,17 @@
 #                                      as the client sent it (un-stuffed)
 #   lt_fail MESSAGE                    print MESSAGE and $LT_OUT, exit 1
 # Debugging: LT_SHOW=1 prints dlpsend's last output at exit, LT_KEEP=1
-# keeps $LT_DIR (sink dumps and logs).
+# keeps $LT_DIR (sink dumps and logs).  Shared helpers: t/testlib.sh.
+
+. "$(dirname "${BASH_SOURCE[0]}")/../testlib.sh"
 
 LT_SINK_PIDS=""
 
 lt_init() {
     LT_NAME=$1
     LT_PORTBASE=$2
-    : "${top_builddir:=$(cd "$(dirname "$0")/../.." && pwd)}"
-    : "${SMTP_SINK:=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)}"
+    TB_FAIL=lt_fail
+    tb_tools
     DLPSEND=$top_builddir/t/lib/dlpsend
     if [ ! -x "$SMTP_SINK" ]; then
         echo "SKIP: smtp-sink (package postfix) is not installed"
@@ -52,12 +58,9 @@ lt_init() {
 }
 
 lt_cleanup() {
-    local pid
     [ -n "$LT_SHOW" ] && [ -f "$LT_OUT" ] && cat "$LT_OUT"
-    for pid in $LT_SINK_PIDS; do
-        kill "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-    done
+    # shellcheck disable=SC2086 # a list of pids
+    tb_kill $LT_SINK_PIDS
     [ -n "$LT_KEEP" ] && echo "kept $LT_DIR" && return
     rm -rf "$LT_DIR"
 }
@@ -74,45 +77,34 @@ lt_fail() {
 
 # lt_listening PORT - true when something listens on 127.0.0.1:PORT
 lt_listening() {
-    ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
+    tb_listening "$1"
 }
 
 lt_sink() {
-    local n=$1 port
+    local n=$1
     shift
-    port=$(lt_port "$n")
-    mkdir -p "$LT_DIR/sink$n"
-    chmod 777 "$LT_DIR/sink$n"
-    lt_listening "$port" && lt_fail "port $port is already in use"
-    local user=()
-    [ "$(id -u)" = 0 ] && user=(-u nobody)
-    "$SMTP_SINK" "${user[@]}" -h "sink$n" -d "$LT_DIR/sink$n/%M." "$@" \
-        "127.0.0.1:$port" 20 >"$LT_DIR/sink$n.log" 2>&1 &
-    LT_SINK_PIDS="$LT_SINK_PIDS $!"
-    for _ in $(seq 1 50); do
-        lt_listening "$port" && return 0
-        sleep 0.1
-    done
-    lt_fail "smtp-sink on port $port did not start: $(cat "$LT_DIR/sink$n.log")"
+    tb_sink "sink$n" "$LT_DIR/sink$n" "127.0.0.1:$(lt_port "$n")" 20 "$@"
+    LT_SINK_PIDS="$LT_SINK_PIDS $TB_PID"
+}
+
+lt_serve() {
+    local desc=$1 n=$2 log=$3
+    shift 3
+    tb_serve "$desc" "$(lt_port "$n")" "$log" "$@"
+    LT_SINK_PIDS="$LT_SINK_PIDS $TB_PID"
 }
 
 lt_conf() {
-    local file=$1 n sep=""
+    local file=$1 n hp=()
     shift
+    for n in "$@"; do
+        hp+=("127.0.0.1:$(lt_port "$n")")
+    done
     {
         echo "dlp: {"
-        echo "  servers = ("
-        for n in "$@"; do
-            printf '%s    { host = "127.0.0.1"; port = %d; }\n' "$sep" \
-                "$(lt_port "$n")"
-            sep=","
-        done
-        echo "  );"
-        echo "  connect_timeout = ${LT_CONNECT:-1};"
-        echo "  command_timeout = ${LT_COMMAND:-1};"
-        echo "  data_timeout = ${LT_DATA:-2};"
-        echo "  session_deadline = ${LT_DEADLINE:-10};"
-        echo "  helo_name = \"gw.test\";"
+        tb_conf_servers "${hp[@]}"
+        tb_conf_limits "${LT_CONNECT:-1}" "${LT_COMMAND:-1}" "${LT_DATA:-2}" \
+            "${LT_DEADLINE:-10}"
         [ -n "$LT_TLS" ] && echo "  tls: { level = \"$LT_TLS\"; };"
         [ -n "$LT_DLP_EXTRA" ] && echo "  $LT_DLP_EXTRA"
         echo "};"
@@ -153,20 +145,12 @@ lt_reject() {
 }
 
 lt_nmsgs() {
-    # each dump file is one transaction (empty when it never got to the
-    # end of data); give smtp-sink a moment to write it
-    sleep 0.2
-    find "$LT_DIR/sink$1" -type f -size +0 | wc -l
+    tb_sink_nmsgs "$LT_DIR/sink$1"
 }
 
 lt_body() {
     local f
     f=$(find "$LT_DIR/sink$1" -type f -size +0 | head -n 1)
     [ -n "$f" ] || lt_fail "sink $1 received no message"
-    # drop smtp-sink's own headers (up to its three-line Received:) and
-    # the empty line it appends
-    awk 'done { print; next }
-         /^Received: / { skip = 2; next }
-         skip > 0 { skip--; if (skip == 0) done = 1; next }' "$f" |
-        sed '$d'
+    tb_sink_body "$f"
 }

@@ -27,6 +27,9 @@
 #   mt_body N [I]                     content of sink N's I-th message (1)
 #   mt_fail MESSAGE                   print MESSAGE, the logs, exit 1
 # Debugging: MT_KEEP=1 keeps $MT_DIR; MT_MILTER overrides the binary.
+# Shared helpers: t/testlib.sh.
+
+. "$(dirname "${BASH_SOURCE[0]}")/../testlib.sh"
 
 MT_PIDS=""
 MT_MILTER_PID=""
@@ -34,9 +37,8 @@ MT_MILTER_PID=""
 mt_init() {
     MT_NAME=$1
     MT_PORTBASE=$2
-    : "${top_builddir:=$(cd "$(dirname "$0")/../.." && pwd)}"
-    : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
-    : "${SMTP_SINK:=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)}"
+    TB_FAIL=mt_fail
+    tb_tools
     : "${MT_MILTER:=$top_builddir/milter/dlpbypass-milter}"
     MT_SRC=$top_srcdir/t/milter
     if [ -z "$MILTERTEST" ] || [ ! -x "$MILTERTEST" ]; then
@@ -58,11 +60,8 @@ mt_init() {
 }
 
 mt_cleanup() {
-    local pid
-    for pid in $MT_MILTER_PID $MT_PIDS; do
-        kill "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-    done
+    # shellcheck disable=SC2086 # lists of pids
+    tb_kill $MT_MILTER_PID $MT_PIDS
     [ -n "$MT_KEEP" ] && echo "kept $MT_DIR" && return
     rm -rf "$MT_DIR"
 }
@@ -80,46 +79,31 @@ mt_fail() {
 
 # mt_listening PORT - true when something listens on 127.0.0.1:PORT
 mt_listening() {
-    ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
+    tb_listening "$1"
 }
 
 mt_sink() {
-    local n=$1 port
+    local n=$1
     shift
-    port=$(mt_port "$n")
-    mkdir -p "$MT_DIR/sink$n"
-    chmod 777 "$MT_DIR/sink$n"
-    mt_listening "$port" && mt_fail "port $port is already in use"
-    local user=()
-    [ "$(id -u)" = 0 ] && user=(-u nobody)
-    "$SMTP_SINK" "${user[@]}" -h "sink$n" -d "$MT_DIR/sink$n/%M." "$@" \
-        "127.0.0.1:$port" 50 >"$MT_DIR/sink$n.log" 2>&1 &
-    MT_PIDS="$MT_PIDS $!"
-    for _ in $(seq 1 50); do
-        mt_listening "$port" && return 0
-        sleep 0.1
-    done
-    mt_fail "smtp-sink on port $port did not start: $(cat "$MT_DIR/sink$n.log")"
+    tb_sink "sink$n" "$MT_DIR/sink$n" "127.0.0.1:$(mt_port "$n")" 50 "$@"
+    MT_PIDS="$MT_PIDS $TB_PID"
 }
 
 mt_peer() {
     local n=$1 port
     port=$(mt_port "$n")
     mkdir -p "$MT_DIR/peer$n"
-    mt_listening "$port" && mt_fail "port $port is already in use"
-    perl "$MT_SRC/smtp-peer.pl" "$port" "$MT_DIR/peer$n" \
-        >"$MT_DIR/peer$n.err" 2>&1 &
-    MT_PIDS="$MT_PIDS $!"
-    for _ in $(seq 1 50); do
-        mt_listening "$port" && return 0
-        sleep 0.1
-    done
-    mt_fail "smtp-peer.pl on port $port did not start: $(cat "$MT_DIR/peer$n.err")"
+    tb_serve smtp-peer.pl "$port" "$MT_DIR/peer$n.err" \
+        perl "$MT_SRC/smtp-peer.pl" "$port" "$MT_DIR/peer$n"
+    MT_PIDS="$MT_PIDS $TB_PID"
 }
 
 mt_conf() {
-    local file=$1 n sep=""
+    local file=$1 n hp=()
     shift
+    for n in "$@"; do
+        hp+=("127.0.0.1:$(mt_port "$n")")
+    done
     {
         echo "milter: {"
         echo "  socket = \"inet:$(mt_port 9)@127.0.0.1\";"
@@ -127,18 +111,9 @@ mt_conf() {
         [ -n "$MT_TMPDIR" ] && echo "  tmpdir = \"$MT_TMPDIR\";"
         echo "};"
         echo "dlp: {"
-        echo "  servers = ("
-        for n in "$@"; do
-            printf '%s    { host = "127.0.0.1"; port = %d; }\n' "$sep" \
-                "$(mt_port "$n")"
-            sep=","
-        done
-        echo "  );"
-        echo "  connect_timeout = ${MT_CONNECT:-1};"
-        echo "  command_timeout = ${MT_COMMAND:-2};"
-        echo "  data_timeout = ${MT_DATA:-3};"
-        echo "  session_deadline = ${MT_DEADLINE:-8};"
-        echo "  helo_name = \"gw.test\";"
+        tb_conf_servers "${hp[@]}"
+        tb_conf_limits "${MT_CONNECT:-1}" "${MT_COMMAND:-2}" "${MT_DATA:-3}" \
+            "${MT_DEADLINE:-8}"
         echo "};"
         echo "bypass: {"
         echo "  enabled = ${MT_BYPASS:-true};"
@@ -192,20 +167,12 @@ mt_log_reject() {
 }
 
 mt_nmsgs() {
-    # one dump file per transaction (empty when it never reached the
-    # end of data); give smtp-sink a moment to write it
-    sleep 0.2
-    find "$MT_DIR/sink$1" -type f -size +0 | wc -l
+    tb_sink_nmsgs "$MT_DIR/sink$1"
 }
 
 mt_body() {
     local f
     f=$(find "$MT_DIR/sink$1" -type f -size +0 | sort | sed -n "${2:-1}p")
     [ -n "$f" ] || mt_fail "sink $1 has no message ${2:-1}"
-    # drop smtp-sink's own headers (up to its three-line Received:) and
-    # the empty line it appends
-    awk 'done { print; next }
-         /^Received: / { skip = 2; next }
-         skip > 0 { skip--; if (skip == 0) done = 1; next }' "$f" |
-        sed '$d'
+    tb_sink_body "$f"
 }

@@ -31,7 +31,6 @@
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/libtest.sh"
 
 TT_PF_DIR=""
-TT_EVIL_PIDS=""
 TT_MARK="SECRET-BODY-MARKER-4711"
 
 tt_init() {
@@ -53,11 +52,6 @@ tt_init() {
 }
 
 tt_cleanup() {
-    local pid
-    for pid in $TT_EVIL_PIDS; do
-        kill "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-    done
     if [ -n "$TT_PF_DIR" ]; then
         "$POSTFIX" -c "$TT_PF_DIR" stop >/dev/null 2>&1
         for _ in $(seq 1 30); do
@@ -106,25 +100,7 @@ smtpd_tls_CAfile = $CERTS/ca.pem
 smtpd_tls_ask_ccert = yes
 smtpd_tls_loglevel = 1
 EOF
-    cat >"$d/master.cf" <<'EOF'
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-tlsmgr    unix  -       -       n       1000?   1       tlsmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-proxymap  unix  -       -       n       -       -       proxymap
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-EOF
+    tb_pf_master_cf >"$d/master.cf"
     for spec in "$@"; do
         n=${spec%%:*} cert=${spec#*:} opt=""
         case $cert in
@@ -142,11 +118,7 @@ EOF
         lt_fail "postfix did not start: $(cat "$LT_DIR/pf.start")"
     for spec in "$@"; do
         port=$(lt_port "${spec%%:*}")
-        for _ in $(seq 1 50); do
-            lt_listening "$port" && break
-            sleep 0.1
-        done
-        lt_listening "$port" || lt_fail "postfix does not listen on $port"
+        tb_wait_port "$port" 5 || lt_fail "postfix does not listen on $port"
     done
 }
 
@@ -157,38 +129,24 @@ tt_evil() {
         echo "SKIP: python3 (for the misbehaving test peer) is not installed"
         exit 77
     }
-    lt_listening "$port" && lt_fail "port $port is already in use"
-    python3 "$top_srcdir/t/tls/evilpeer.py" "$port" "$mode" \
-        "$LT_DIR/evil$n.cap" "" "$CERTS/good.pem" "$CERTS/good.key" \
-        >"$LT_DIR/evil$n.log" 2>&1 &
-    TT_EVIL_PIDS="$TT_EVIL_PIDS $!"
-    for _ in $(seq 1 50); do
-        lt_listening "$port" && return 0
-        sleep 0.1
-    done
-    lt_fail "evilpeer on port $port did not start: $(cat "$LT_DIR/evil$n.log")"
+    lt_serve evilpeer "$n" "$LT_DIR/evil$n.log" \
+        python3 "$top_srcdir/t/tls/evilpeer.py" "$port" "$mode" \
+        "$LT_DIR/evil$n.cap" "" "$CERTS/good.pem" "$CERTS/good.key"
 }
 
 tt_conf() {
-    local file=$1 level=$2 tlslines=$3 spec n sep=""
+    local file=$1 level=$2 tlslines=$3 spec n hp=()
     shift 3
+    for spec in "$@"; do
+        n=${spec%%:*}
+        hp+=("127.0.0.1:$(lt_port "$n")")
+        [ "$spec" != "$n" ] && hp[-1]+="/${spec#*:}"
+    done
     {
         echo "dlp: {"
-        echo "  servers = ("
-        for spec in "$@"; do
-            n=${spec%%:*}
-            printf '%s    { host = "127.0.0.1"; port = %d;' "$sep" \
-                "$(lt_port "$n")"
-            [ "$spec" != "$n" ] && printf ' tls_level = "%s";' "${spec#*:}"
-            printf ' }\n'
-            sep=","
-        done
-        echo "  );"
-        echo "  connect_timeout = ${LT_CONNECT:-2};"
-        echo "  command_timeout = ${LT_COMMAND:-5};"
-        echo "  data_timeout = ${LT_DATA:-5};"
-        echo "  session_deadline = ${LT_DEADLINE:-20};"
-        echo "  helo_name = \"gw.test\";"
+        tb_conf_servers "${hp[@]}"
+        tb_conf_limits "${LT_CONNECT:-2}" "${LT_COMMAND:-5}" "${LT_DATA:-5}" \
+            "${LT_DEADLINE:-20}"
         [ -n "${TT_DLP_EXTRA-}" ] && echo "  $TT_DLP_EXTRA"
         echo "  tls: {"
         echo "    level = \"$level\";"
