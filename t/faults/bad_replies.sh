@@ -13,17 +13,10 @@ LT_COMMAND=2 LT_DATA=3 LT_DEADLINE=6 lt_conf "$LT_DIR/c" 0
 printf 'Subject: row 10\n\nbody\n' >"$LT_DIR/msg"
 # two peers (the second for the cases that need two hosts), each reading
 # the mode and step of the next connection from $LT_DIR/mode
-PEER_PIDS=
-trap 'kill $PEER_PIDS 2>/dev/null; lt_cleanup' EXIT
 echo "badcode greeting" >"$LT_DIR/mode"
 for n in 0 1; do
-    python3 "$(dirname "$0")/badpeer.py" "$(lt_port $n)" "@$LT_DIR/mode" \
-        "$LT_DIR/peer.log" >"$LT_DIR/peer$n.out" 2>&1 &
-    PEER_PIDS="$PEER_PIDS $!"
-done
-for n in 0 1; do
-    for _ in $(seq 1 100); do lt_listening "$(lt_port $n)" && break; sleep 0.1; done
-    lt_listening "$(lt_port $n)" || lt_fail "badpeer did not start: $(cat "$LT_DIR/peer$n.out")"
+    lt_serve badpeer $n "$LT_DIR/peer$n.out" python3 "$(dirname "$0")/badpeer.py" \
+        "$(lt_port $n)" "@$LT_DIR/mode" "$LT_DIR/peer.log"
 done
 LT_COMMAND=2 LT_DATA=3 LT_DEADLINE=6 lt_conf "$LT_DIR/c2" 0 1
 

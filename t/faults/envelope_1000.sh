@@ -11,11 +11,8 @@
 lt_init envelope_1000 26080
 command -v python3 >/dev/null || { echo "SKIP: python3 is not installed"; exit 77; }
 echo "none none" >"$LT_DIR/mode"
-python3 "$(dirname "$0")/badpeer.py" "$(lt_port 0)" "@$LT_DIR/mode" \
-    "$LT_DIR/peer.log" >"$LT_DIR/peer.out" 2>&1 &
-PEER=$!
-trap 'kill $PEER 2>/dev/null; lt_cleanup' EXIT
-for _ in $(seq 1 100); do lt_listening "$(lt_port 0)" && break; sleep 0.1; done
+lt_serve badpeer 0 "$LT_DIR/peer.out" python3 "$(dirname "$0")/badpeer.py" \
+    "$(lt_port 0)" "@$LT_DIR/mode" "$LT_DIR/peer.log"
 LT_COMMAND=5 LT_DEADLINE=60 lt_conf "$LT_DIR/c" 0
 printf 'Subject: row 12\n\nbody\n' >"$LT_DIR/msg"
 

@@ -52,11 +52,7 @@ tl_milter "$TL_DIR/dlp.conf"
 # Postfix retries deferred mail on its own schedule (minutes); flush it
 # now and again: an smtpd session that dlpscan had cached from before the
 # kill still holds the dead milter connection and defers once more
-for _ in $(seq 1 30); do
-    tl_pf_flush gw
-    sleep 2
-    [ "$(tl_pf_count gw)" = 0 ] && break
-done
+tl_pf_drain gw
 tl_settle 10
 got=$(complete | sort | uniq -c | awk '{print $1}' | sort -u | tr '\n' ' ')
 total=$(complete | wc -l)

@@ -80,11 +80,7 @@ grep -q 'verdict=bypass' "$TL_DIR/milter.log" && tl_fail "a message was bypassed
 
 # 4. back to plaintext: the queue drains, each message exactly once
 reload "$TL_DIR/plain.conf"
-for _ in $(seq 1 30); do
-    tl_pf_flush gw
-    sleep 2
-    [ "$(tl_pf_count gw)" = 0 ] && break
-done
+tl_pf_drain gw
 tl_settle 20
 all=$(grep -h '^Subject: reload ' "$TL_DIR"/sink.dlp/* | sort)
 [ "$(echo "$all" | wc -l)" = "$total" ] || tl_fail "the DLP has $(echo "$all" | wc -l) copies, want $total"
