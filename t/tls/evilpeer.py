@@ -50,14 +50,7 @@ def serve(conn, mode, capture, lock):
 
     send(b"220 evil.test ESMTP\r\n")
     conn.settimeout(30)
-    while True:
-        try:
-            data = conn.recv(65536)
-        except OSError:
-            return
-        if not data:
-            return
-        record(data)
+    for data in received(conn, record):
         buf += data
         while b"\n" in buf:
             line, buf = buf.split(b"\n", 1)
@@ -90,8 +83,8 @@ def serve(conn, mode, capture, lock):
                 if mode != "454":
                     # from here on the client speaks TLS (or should be
                     # silent): keep capturing, never answer
-                    buf = b""
-                    drain(conn, record)
+                    for _ in received(conn, record):
+                        pass
                     return
             elif cmd.startswith(b"DATA"):
                 in_data = True
@@ -142,8 +135,9 @@ def serve_tls(conn, mode, capture, lock):
         pass
 
 
-def drain(conn, record):
-    """capture what the client still sends, answer nothing"""
+def received(conn, record):
+    """yield what the client sends, each piece recorded first, until it
+    closes the connection or the connection fails"""
     while True:
         try:
             data = conn.recv(65536)
@@ -152,6 +146,7 @@ def drain(conn, record):
         if not data:
             return
         record(data)
+        yield data
 
 
 def main():
