@@ -74,6 +74,7 @@ static const struct cfg_key cfg_keys[] = {
     {"dlp", "health", K_GROUP, 0, 0, NULL},
     {"dlp.health", "retry_min", K_INT, 1, CFG_MAX_TIMEOUT, NULL},
     {"dlp.health", "retry_max", K_INT, 1, CFG_MAX_TIMEOUT, NULL},
+    {"dlp.health", "probe", K_BOOL, 0, 0, NULL},
     {"dlp", "reuse", K_GROUP, 0, 0, NULL},
     {"dlp.reuse", "max_age", K_INT, 0, CFG_MAX_TIMEOUT, NULL},
     {"dlp.reuse", "idle_timeout", K_INT, 1, CFG_MAX_TIMEOUT, NULL},
@@ -466,7 +467,7 @@ static int cfg_copy_tls(const config_t *c, DLP_CONFIG *cfg) {
 
 /* cfg_copy - every value of C, or its default, into CFG; 0 or -1 (ENOMEM) */
 static int cfg_copy(const config_t *c, DLP_CONFIG *cfg) {
-  int enabled = 1;
+  int enabled = 1, probe;
   long long spill;
 
   if (cfg_strdup_opt(c, "milter.socket", CFG_DEFAULT_SOCKET,
@@ -493,6 +494,9 @@ static int cfg_copy(const config_t *c, DLP_CONFIG *cfg) {
     cfg->health_retry_max = cfg->health_retry_min;
   cfg->reuse_max_age = cfg_int_opt(c, "dlp.reuse.max_age", 60);
   cfg->reuse_idle_timeout = cfg_int_opt(c, "dlp.reuse.idle_timeout", 5);
+  probe = 1;
+  config_lookup_bool(c, "dlp.health.probe", &probe);
+  cfg->health_probe = probe != 0;
   config_lookup_bool(c, "bypass.enabled", &enabled);
   cfg->bypass_enabled = enabled != 0;
   if (cfg_copy_tls(c, cfg) < 0 || cfg_copy_servers(c, cfg) < 0)

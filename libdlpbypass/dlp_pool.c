@@ -22,9 +22,14 @@
  *   - Before its retry time a DOWN host is skipped: the attempt counts as
  *     UNREACHABLE without a dial, so under a full outage the bypass
  *     decision for later messages is immediate.
- *   - Once the retry time has passed, the next message dials the host as
- *     a half-open trial (it waits for the connect as usual, so it is
- *     never bypassed on old knowledge).  While that trial is in flight
+ *   - Once the retry time has passed the host gets a half-open trial.
+ *     While the state is fresh (the last failed dial ended at most
+ *     retry_max + connect_timeout ago) and dlp.health.probe is on, the
+ *     pool makes it itself (pool_probe: a connect handed to the sweeper,
+ *     closed at once) and the message that noticed skips the host;
+ *     otherwise (stale state after a quiet spell, or probe off) the
+ *     next message dials the host itself (it waits for the connect as
+ *     usual, so it is never bypassed on old knowledge).  While that trial is in flight
  *     (at most connect_timeout + 1 s) other messages keep skipping the
  *     host: the trial is a fresh observation in progress, and making
  *     them all wait a connect timeout is exactly what the state is for.
@@ -74,6 +79,7 @@ struct pool_host {
   int64_t down_since;     /* first failure of this run, ms */
   int64_t retry_at;       /* skipped before this, ms (failures > 0) */
   int64_t trial_until;    /* a trial is in flight until then, ms */
+  int64_t last_fail;      /* the latest failed dial ended then, ms */
   char label[300];        /* "host[addr]:port" of the last failure */
   char text[DLP_REPLY_TEXT_MAX + 1]; /* what the last failure said */
 };
@@ -198,23 +204,43 @@ static int64_t pool_backoff_ms(const DLP_CONFIG *cfg, unsigned failures) {
   return ms;
 }
 
+/*
+ * pool_probe - the pool's own half-open trial of SERVER: a connect handed
+ * to the sweeper, which records the result (the trial hold set by the
+ * caller runs out by itself if it cannot start)
+ */
+static void pool_probe(DLP_POOL *pool, const DLP_CONFIG *cfg,
+                       const struct dlp_server *server) {
+  DLP_SMTP *s = dlp_smtp_create(cfg, server);
+
+  if (s == NULL)
+    return;
+  (void)dlp_smtp_dial(s, 0); /* a failure at once is reported by the sweeper */
+  dlp_pool_adopt(pool, (DLP_CONFIG *)cfg, server, DLP_POOL_TRIAL, s);
+}
+
 /* dlp_pool_plan_host - dial, trial or skip SERVER now */
 dlp_pool_plan dlp_pool_plan_host(DLP_POOL *pool, const DLP_CONFIG *cfg,
                                  const struct dlp_server *server, char *label,
                                  size_t labellen, char *why, size_t whylen) {
-  dlp_pool_plan plan = DLP_POOL_DIAL;
-  int64_t now = dlp_now_ms();
+  dlp_pool_plan plan = DLP_POOL_SKIP;
+  int64_t now = dlp_now_ms(), fresh;
   struct pool_host *h;
+  int probe = 0;
 
+  fresh = ((int64_t)cfg->health_retry_max + cfg->connect_timeout) * 1000;
   pthread_mutex_lock(&pool->lock);
   h = pool_host(pool, server);
   if (h == NULL || h->failures == 0) {
     plan = DLP_POOL_DIAL;
   } else if (now >= h->retry_at && now >= h->trial_until) {
-    plan = DLP_POOL_TRIAL;
     h->trial_until = now + (int64_t)cfg->connect_timeout * 1000 + 1000;
-  } else {
-    plan = DLP_POOL_SKIP;
+    if (cfg->health_probe && now - h->last_fail <= fresh)
+      probe = 1; /* fresh state: the pool tries, this message skips */
+    else
+      plan = DLP_POOL_TRIAL; /* stale state: this message tries */
+  }
+  if (plan == DLP_POOL_SKIP) {
     snprintf(label, labellen, "%s", h->label);
     snprintf(why, whylen,
              "%s (not dialled: unreachable for %lld ms, %s %lld ms)", h->text,
@@ -224,6 +250,8 @@ dlp_pool_plan dlp_pool_plan_host(DLP_POOL *pool, const DLP_CONFIG *cfg,
                          now));
   }
   pthread_mutex_unlock(&pool->lock);
+  if (probe)
+    pool_probe(pool, cfg, server); /* name lookup: not under the lock */
   return plan;
 }
 
@@ -250,6 +278,7 @@ void dlp_pool_report(DLP_POOL *pool, const DLP_CONFIG *cfg,
       }
       if (plan == DLP_POOL_TRIAL)
         h->trial_until = 0;
+      h->last_fail = now;
       snprintf(h->label, sizeof(h->label), "%s", label);
       snprintf(h->text, sizeof(h->text), "%s", text);
     }

@@ -69,6 +69,7 @@ struct dlp_config {
   char *helo_name;
   int health_retry_min;         /* dlp.health: seconds a down host is */
   int health_retry_max;         /* skipped, doubling from min up to max */
+  int health_probe;             /* the pool probes a down host itself */
   int reuse_max_age;            /* dlp.reuse: seconds a session may be */
   int reuse_idle_timeout;       /* reused (0: never), idle seconds kept */
   struct dlp_tls_config tls;

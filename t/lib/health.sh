@@ -9,8 +9,10 @@
 lt_init health 20110
 printf 'Subject: health\n\nbody\n' >"$LT_DIR/msg"
 
-# 1. skip and backoff: nothing listens on port 1; a message every 250 ms
-LT_DLP_EXTRA='health: { retry_min = 1; retry_max = 2; };' lt_conf "$LT_DIR/c1" 1
+# 1. skip and backoff: nothing listens on port 1; a message every 250 ms.
+# With probe = false the half-open trials are messages, so the dials can
+# be seen in dlpsend's output
+LT_DLP_EXTRA='health: { retry_min = 1; retry_max = 2; probe = false; };' lt_conf "$LT_DIR/c1" 1
 lt_sendn "$LT_DIR/c1" 20 250 s@example.com r@example.com <"$LT_DIR/msg"
 lt_summary >"$LT_DIR/sum1"
 awk '$3 != "bypass" { exit 1 }' "$LT_DIR/sum1" ||
@@ -26,7 +28,17 @@ awk 'NR > 1 { gap = $2 - prev; want = (NR == 2 ? 1000 : 2000);
      { prev = $2 } END { if (NR < 3) { print "only " NR " dials"; bad = 1 }; exit bad }' \
     "$LT_DIR/dials" >"$LT_DIR/why" || lt_fail "backoff: $(cat "$LT_DIR/why"); $(cat "$LT_DIR/sum1")"
 
-# 2. recovery within the bound: port 2 comes to life while messages flow
+# 1b. with the pool's own probe (the default) no message after the first
+# waits for a dial while the state is fresh: every later one is skipped
+LT_DLP_EXTRA='health: { retry_min = 1; retry_max = 2; };' lt_conf "$LT_DIR/c1b" 1
+lt_sendn "$LT_DIR/c1b" 16 250 s@example.com r@example.com <"$LT_DIR/msg"
+lt_summary >"$LT_DIR/sum1b"
+awk '$3 != "bypass" { exit 1 } NR > 1 && $4 != 1 { exit 1 }' "$LT_DIR/sum1b" ||
+    lt_fail "with probes every message after the first must be skipped: $(cat "$LT_DIR/sum1b")"
+grep -q 'a trial is under way' "$LT_OUT" ||
+    lt_fail "no message saw a probe under way in 4 s: $(cat "$LT_DIR/sum1b")"
+
+# 2. recovery within the bound (the pool's probe notices): port 2 comes to life while messages flow
 LT_DLP_EXTRA='health: { retry_min = 1; retry_max = 2; };' lt_conf "$LT_DIR/c2" 2
 "$DLPSEND" -c "$LT_DIR/c2" -n 80 -i 100 -f s@example.com -r r@example.com \
     <"$LT_DIR/msg" >"$LT_OUT" 2>&1 &
