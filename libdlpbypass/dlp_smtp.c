@@ -28,6 +28,7 @@
  * A 4xx/5xx to one RCPT (other than 421) is that recipient's result only.
  */
 #include "dlp_smtp.h"
+#include "dlp_cmd.h"
 #include "dlp_dial.h"
 #include "dlp_io.h"
 #include "dlp_tls.h"
@@ -39,9 +40,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define SMTP_CMD_MAX 1024     /* longest command line we build */
-#define SMTP_ADDR_MAX 512     /* longest address we send */
-#define SMTP_PARAM_MAX 500    /* longest ESMTP parameter we pass on */
 #define SMTP_REPLY_LINES 1000 /* more lines in one reply are malformed */
 #define SMTP_PROGRESS_MS 5000 /* call the progress callback this often */
 #define SMTP_CHUNK 16384      /* content is written in pieces this big */
@@ -119,7 +117,7 @@ struct dlp_smtp {
   int64_t last_progress;
   void (*progress)(void *);
   void *progress_ctx;
-  char cmd[SMTP_CMD_MAX + 3]; /* the command line of the current state */
+  char cmd[DLP_CMD_MAX + 3]; /* the command line of the current state */
   const DLP_BODY *body;       /* CONTENT: what to send */
   DLP_REPLY reply;            /* the last reply */
   DLP_SMTP_FAILURE fail;
@@ -130,7 +128,7 @@ struct dlp_smtp {
   int pipe_rset;      /* PIPELINING: RSET owed, sent with the next group */
   int pipe_mail;      /* PIPELINING: MAIL in mail_cmd, not yet sent */
   int stale;          /* a reused session failed its owed RSET */
-  char mail_cmd[SMTP_CMD_MAX + 3];
+  char mail_cmd[DLP_CMD_MAX + 3];
 };
 
 /* smtp_abort - an impossible state: a bug, never go on */
@@ -536,34 +534,6 @@ static void smtp_after_ehlo(DLP_SMTP *s) {
   }
 }
 
-/*
- * smtp_queue_id - the DLP's queue id: the word after "queued as " (as
- * Postfix says it), else the last word when it has a digit in it (a bare
- * "Ok" or "accepted" is no id: then none)
- */
-static void smtp_queue_id(DLP_SMTP *s) {
-  const char *t = s->reply.text, *p, *w;
-  int queued_as = 0;
-  size_t n;
-
-  if ((p = strstr(t, "queued as ")) != NULL) {
-    w = p + 10;
-    queued_as = 1;
-  } else {
-    for (w = p = t; *p; p++)
-      if (*p == ' ' && p[1] != ' ' && p[1] != 0)
-        w = p + 1;
-  }
-  for (n = 0; w[n] && w[n] != ' ' && w[n] != ')' && w[n] != ';' &&
-              n < sizeof(s->queue_id) - 1;
-       n++)
-    ;
-  memcpy(s->queue_id, w, n);
-  s->queue_id[n] = 0;
-  if (!queued_as && strpbrk(s->queue_id, "0123456789") == NULL)
-    s->queue_id[0] = 0;
-}
-
 /* smtp_handle - the current state's reply decides the next state */
 static void smtp_handle(DLP_SMTP *s) {
   int c = s->reply.code / 100;
@@ -628,7 +598,7 @@ static void smtp_handle(DLP_SMTP *s) {
     break;
   case S_DOT:
     if (c == 2) {
-      smtp_queue_id(s);
+      dlp_cmd_queue_id(s->reply.text, s->queue_id, sizeof(s->queue_id));
       s->state = S_READY;
     } else {
       smtp_reply_fail(s);
@@ -676,76 +646,6 @@ int dlp_smtp_open(DLP_SMTP *s, int64_t deadline_ms) {
   return smtp_run(s);
 }
 
-/* smtp_addr_ok - ADDR is safe inside <...>: no controls, no brackets */
-static int smtp_addr_ok(const char *addr) {
-  const unsigned char *p;
-
-  if (strlen(addr) > SMTP_ADDR_MAX)
-    return 0;
-  for (p = (const unsigned char *)addr; *p; p++)
-    if (*p < 0x20 || *p == 0x7f || *p == '<' || *p == '>')
-      return 0;
-  return 1;
-}
-
-/* smtp_param_ok - ESMTP parameter P is safe and the server supports it */
-static int smtp_param_ok(const DLP_SMTP *s, const char *p, int rcpt) {
-  static const struct {
-    const char *kw;
-    unsigned cap;
-    int rcpt;
-  } known[] = {{"BODY", DLP_SMTP_CAP_8BITMIME, 0},
-               {"SMTPUTF8", DLP_SMTP_CAP_SMTPUTF8, 0},
-               {"RET", DLP_SMTP_CAP_DSN, 0},
-               {"ENVID", DLP_SMTP_CAP_DSN, 0},
-               {"NOTIFY", DLP_SMTP_CAP_DSN, 1},
-               {"ORCPT", DLP_SMTP_CAP_DSN, 1}};
-  const unsigned char *c;
-  size_t i, kwlen = strcspn(p, "=");
-
-  if (strlen(p) > SMTP_PARAM_MAX || kwlen == 0)
-    return 0;
-  for (c = (const unsigned char *)p; *c; c++)
-    if (*c <= 0x20 || *c >= 0x7f || *c == '<' || *c == '>')
-      return 0;
-  if (strncasecmp(p, "BODY=", 5) == 0 && strcasecmp(p + 5, "8BITMIME") &&
-      strcasecmp(p + 5, "7BIT"))
-    return 0; /* BINARYMIME would need CHUNKING */
-  for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-    if (strlen(known[i].kw) == kwlen && strncasecmp(p, known[i].kw, kwlen) == 0)
-      return known[i].rcpt == rcpt && (s->caps & known[i].cap) != 0;
-  return 0;
-}
-
-/* smtp_build - "VERB:<ADDR>" plus the allowed ARGS into s->cmd; 0 or -1 */
-static int smtp_build(DLP_SMTP *s, const char *verb, const char *addr,
-                      const char *const *args, int rcpt) {
-  size_t len, alen = strlen(addr);
-  int bracketed = alen >= 2 && addr[0] == '<' && addr[alen - 1] == '>';
-  char bare[SMTP_ADDR_MAX + 1];
-
-  if (bracketed) { /* "<a@b>" from a caller that kept the brackets */
-    if (alen - 2 > SMTP_ADDR_MAX)
-      return -1;
-    memcpy(bare, addr + 1, alen - 2);
-    bare[alen - 2] = 0;
-    addr = bare;
-  }
-  if (!smtp_addr_ok(addr))
-    return -1;
-  len = (size_t)snprintf(s->cmd, SMTP_CMD_MAX, "%s:<%s>", verb, addr);
-  for (; args != NULL && *args != NULL; args++) {
-    alen = strlen(*args);
-    if (!smtp_param_ok(s, *args, rcpt) || len + 1 + alen >= SMTP_CMD_MAX)
-      continue; /* dropped: never put on the wire */
-    s->cmd[len++] = ' ';
-    memcpy(s->cmd + len, *args, alen + 1);
-    len += alen;
-  }
-  memcpy(s->cmd + len, "\r\n", 3);
-  return 0;
-}
-
 /* smtp_ready - the session must be READY for a new command */
 static void smtp_ready(const DLP_SMTP *s, const char *where) {
   if (s->state != S_READY)
@@ -769,7 +669,7 @@ static int smtp_recv(DLP_SMTP *s, smtp_state state) {
  * owed RSET marks the session stale.  0 or -1.
  */
 static int smtp_pipe_flush(DLP_SMTP *s, int with_cmd) {
-  char buf[3 * (SMTP_CMD_MAX + 3)];
+  char buf[3 * (DLP_CMD_MAX + 3)];
   size_t n = 0, len;
 
   if (s->pipe_rset) {
@@ -817,7 +717,7 @@ int dlp_smtp_mail(DLP_SMTP *s, const char *sender, const char *const *args,
   smtp_ready(s, "dlp_smtp_mail");
   s->deadline = deadline_ms;
   s->queue_id[0] = 0;
-  if (smtp_build(s, "MAIL FROM", sender, args, 0) < 0) {
+  if (dlp_cmd_envelope(s->cmd, "MAIL FROM", sender, args, 0, s->caps) < 0) {
     smtp_fail(s, DLP_OUTCOME_INTERNAL, "4.3.0",
               "DLP %s: envelope sender not safe to send, refused", s->label);
     return -1;
@@ -839,7 +739,7 @@ dlp_smtp_rcpt_status dlp_smtp_rcpt(DLP_SMTP *s, const char *rcpt,
 
   smtp_ready(s, "dlp_smtp_rcpt");
   s->deadline = deadline_ms;
-  if (smtp_build(s, "RCPT TO", rcpt, args, 1) < 0) {
+  if (dlp_cmd_envelope(s->cmd, "RCPT TO", rcpt, args, 1, s->caps) < 0) {
     reply->code = 451;
     snprintf(reply->dsn, sizeof(reply->dsn), "4.3.0");
     snprintf(reply->text, sizeof(reply->text),
