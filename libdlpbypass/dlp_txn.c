@@ -472,27 +472,24 @@ static dlp_verdict txn_use(DLP_TXN *txn, DLP_SMTP *s,
                            int64_t deadline, int *ok) {
   const DLP_SMTP_FAILURE *f;
   dlp_verdict v;
-  int rc, dialled;
+  int rc, dialled, opened;
 
   *ok = 0;
   for (;;) {
-    rc = -1;
     if (!dlp_smtp_is_ready(s)) {
       dialled = dlp_smtp_created_ms(s) != 0; /* the race reported it */
-      rc = dlp_smtp_open(s, deadline);
+      opened = dlp_smtp_open(s, deadline) == 0;
       f = dlp_smtp_failure(s);
       if (!dialled)
         dlp_pool_report(txn->pool, txn->cfg, server, DLP_POOL_DIAL,
-                        rc == 0 || f->outcome != DLP_OUTCOME_UNREACHABLE,
+                        opened || f->outcome != DLP_OUTCOME_UNREACHABLE,
                         dlp_smtp_label(s), f->text);
-      rc = rc == 0 ? 0 : -1;
     }
+    rc = -1;
     if (dlp_smtp_is_ready(s) &&
         dlp_smtp_mail(s, txn->sender, (const char *const *)txn->sender_args,
                       deadline) == 0)
       rc = txn_replay(txn, s, nreplay, deadline);
-    else
-      rc = -1;
     if (rc == 0) {
       txn->smtp = s;
       txn->server = server;
