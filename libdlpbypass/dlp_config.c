@@ -485,7 +485,7 @@ static int cfg_copy(const config_t *c, DLP_CONFIG *cfg) {
                         : CFG_DEFAULT_SPILL;
   cfg->connect_timeout = cfg_int_opt(c, "dlp.connect_timeout", 5);
   cfg->connect_stagger_ms = cfg_int_opt(c, "dlp.connect_stagger_ms", 250);
-  cfg->command_timeout = cfg_int_opt(c, "dlp.command_timeout", 30);
+  cfg->command_timeout = cfg_int_opt(c, "dlp.command_timeout", 10);
   cfg->data_timeout = cfg_int_opt(c, "dlp.data_timeout", 120);
   cfg->session_deadline = cfg_int_opt(c, "dlp.session_deadline", 25);
   cfg->health_retry_min = cfg_int_opt(c, "dlp.health.retry_min", 1);
@@ -578,6 +578,41 @@ static int cfg_check_health(struct cfg_loader *ld, const config_t *c) {
   return 0;
 }
 
+/*
+ * cfg_check_rows - the timeouts must leave every verdict row reachable
+ * (DESIGN.md section 3).  Within one callback's session deadline S the
+ * connection manager gives a host that connected its share of the time
+ * left, S / (hosts undecided), and bounds a connect by connect_timeout
+ * C alone.  With one server its connect must fit (C <= S), else a host
+ * that drops SYNs is cut short by the deadline and row 1 is unreachable.
+ * With two or more, a first host that accepts TCP and then hangs uses
+ * up to S / 2 (row 3 / row 2); the next host's connect must still fit
+ * in the rest: 2 C <= S.  The error is reported at session_deadline's
+ * line (or connect_timeout's when the deadline is the default).
+ */
+static int cfg_check_rows(struct cfg_loader *ld, const config_t *c,
+                          const DLP_CONFIG *cfg) {
+  const config_setting_t *at = config_lookup(c, "dlp.session_deadline");
+  long long need = (long long)cfg->connect_timeout * (cfg->nservers > 1 ? 2 : 1);
+
+  if (cfg->session_deadline >= need)
+    return 0;
+  if (at == NULL)
+    at = config_lookup(c, "dlp.connect_timeout");
+  return cfg_fail(ld, at,
+                  "dlp.session_deadline (%d s) must be at least %s"
+                  "dlp.connect_timeout (%d s) with %zu server%s: a %s",
+                  cfg->session_deadline, cfg->nservers > 1 ? "twice " : "",
+                  cfg->connect_timeout, cfg->nservers,
+                  cfg->nservers > 1 ? "s" : "",
+                  cfg->nservers > 1
+                      ? "host that accepts and then hangs would leave the "
+                        "next host no time to connect (verdict rows 2 and 3 "
+                        "unreachable)"
+                      : "host that drops SYNs would be cut short by the "
+                        "deadline (verdict row 1 unreachable)");
+}
+
 /* cfg_parse - read PATH into C and check it; 0 or -1 with the error set */
 static int cfg_parse(struct cfg_loader *ld, config_t *c) {
   const config_setting_t *dlp;
@@ -624,7 +659,7 @@ DLP_CONFIG *dlp_config_load(const char *path, char *err, size_t errlen) {
     snprintf(err, errlen, "%s:0: out of memory", path);
     goto fail;
   }
-  if (cfg_tls_setup(&ld, &c, cfg) < 0)
+  if (cfg_check_rows(&ld, &c, cfg) < 0 || cfg_tls_setup(&ld, &c, cfg) < 0)
     goto fail;
   cfg->refcount = 1;
   config_destroy(&c);

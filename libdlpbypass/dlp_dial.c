@@ -35,12 +35,24 @@ struct dlp_dial {
   struct addrinfo *ai;    /* the next one to try */
   int fd;                 /* connecting or connected socket, or -1 */
   int done;               /* connected (fd >= 0) or failed (fd < 0) */
+  int local;              /* an address failed locally */
+  int cut;                /* the overall deadline cut an address short */
+  int dns;                /* the name did not resolve */
   char label[300];
   char err[256];
 };
 
+/* dial_local_errno - E says the failure was ours, not the network's */
+static int dial_local_errno(int e) {
+  return e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM ||
+         e == EADDRNOTAVAIL || e == EAFNOSUPPORT || e == EPERM ||
+         e == EACCES || e == EINVAL;
+}
+
 /* dial_fail_addr - the current address failed: say why, close it */
 static void dial_fail_addr(DLP_DIAL *d, const char *why, int e) {
+  if (e != 0 && dial_local_errno(e))
+    d->local = 1;
   if (e != 0)
     snprintf(d->err, sizeof(d->err), "%s: %s", why, strerror(e));
   else
@@ -66,7 +78,8 @@ static void dial_next(DLP_DIAL *d) {
     snprintf(d->label, sizeof(d->label), "%s[%s]:%u", d->host, addr, d->port);
     now = dlp_now_ms();
     if (now >= d->deadline) {
-      dial_fail_addr(d, "connect: timed out", 0);
+      d->cut = 1;
+      dial_fail_addr(d, "connect: timed out (deadline)", 0);
       break;
     }
     d->addr_deadline = now + d->connect_ms;
@@ -119,6 +132,7 @@ DLP_DIAL *dlp_dial_start(const char *host, unsigned port, int connect_ms,
     snprintf(d->label, sizeof(d->label), "%s[unknown]:%u", host, port);
     snprintf(d->err, sizeof(d->err), "cannot resolve %s: %s", host,
              gai_strerror(gai));
+    d->dns = 1;
     d->done = 1;
     return d;
   }
@@ -154,6 +168,8 @@ static void dial_check(DLP_DIAL *d, int64_t until) {
     dial_fail_addr(d, "connect", soerr);
     dial_next(d);
   } else if (dlp_now_ms() >= d->addr_deadline) {
+    if (d->addr_deadline >= d->deadline)
+      d->cut = 1; /* the overall deadline, not the connect timeout */
     dial_fail_addr(d, "connect: timed out", 0);
     dial_next(d);
   }
@@ -204,6 +220,19 @@ const char *dlp_dial_label(const DLP_DIAL *d) {
 /* dlp_dial_error - why the dial failed */
 const char *dlp_dial_error(const DLP_DIAL *d) {
   return d->done && d->fd < 0 ? d->err : "";
+}
+
+/* dlp_dial_errkind - why the dial failed */
+int dlp_dial_errkind(const DLP_DIAL *d) {
+  if (!d->done || d->fd >= 0)
+    return DLP_DIAL_ERR_NONE;
+  if (d->dns)
+    return DLP_DIAL_ERR_DNS;
+  if (d->local)
+    return DLP_DIAL_ERR_LOCAL;
+  if (d->cut)
+    return DLP_DIAL_ERR_DEADLINE;
+  return DLP_DIAL_ERR_NET;
 }
 
 /* dlp_dial_free - close a socket not taken, free */

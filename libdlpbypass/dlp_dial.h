@@ -18,6 +18,15 @@
 
 typedef struct dlp_dial DLP_DIAL;
 
+/* Why a dial failed: only DLP_DIAL_ERR_NET is the host's failure. */
+typedef enum {
+  DLP_DIAL_ERR_NONE = 0, /* not failed */
+  DLP_DIAL_ERR_NET,      /* every address failed at the network */
+  DLP_DIAL_ERR_LOCAL,    /* descriptors, ports, memory: ours */
+  DLP_DIAL_ERR_DEADLINE, /* the caller's deadline cut it short */
+  DLP_DIAL_ERR_DNS       /* no address for the name */
+} dlp_dial_errkind_t;
+
 /*
  * dlp_dial_start - resolve HOST and start a non-blocking connect to
  * HOST:PORT, CONNECT_MS per address, all before DEADLINE_MS.  NULL only
@@ -49,6 +58,9 @@ const char *dlp_dial_label(const DLP_DIAL *d);
 
 /* dlp_dial_error - why the dial failed ("" while it has not) */
 const char *dlp_dial_error(const DLP_DIAL *d);
+
+/* dlp_dial_errkind - DLP_DIAL_ERR_* of a failed dial (NONE otherwise) */
+int dlp_dial_errkind(const DLP_DIAL *d);
 
 /* dlp_dial_free - close a socket not taken, free */
 void dlp_dial_free(DLP_DIAL *d);

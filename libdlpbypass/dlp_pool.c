@@ -60,6 +60,7 @@
  *     connection is never an outcome of the verdict table.
  */
 #include "dlp_pool.h"
+#include "dlp_dial.h"
 
 #include <poll.h>
 #include <stdio.h>
@@ -69,7 +70,7 @@
 #define POOL_IDLE_MAX 256  /* cached sessions, all hosts together */
 #define POOL_SWEEP_MS 500  /* the sweeper looks this often */
 #define POOL_MAX_SHIFT 16  /* backoff doubling stops growing here */
-#define POOL_DIAL_MAX 256  /* connects handed over to be finished */
+#define POOL_DIAL_MAX 4096 /* connects handed over and being finished */
 #define POOL_DIAL_POLL_MS 100 /* new hand-overs wait at most this long */
 
 /* Health of one DLP host. */
@@ -110,8 +111,8 @@ struct dlp_pool {
   size_t nhosts;
   struct pool_idle idle[POOL_IDLE_MAX];
   size_t nidle;
-  struct pool_dial dials[POOL_DIAL_MAX]; /* handed over, not yet taken */
-  size_t ndials;
+  struct pool_dial *dials; /* handed over, not yet taken by the sweeper */
+  size_t ndials, dials_cap;
   size_t dialing; /* handed-over connects the sweeper is finishing */
 };
 
@@ -162,6 +163,7 @@ void dlp_pool_free(DLP_POOL *pool) {
     dlp_smtp_free(pool->dials[i].smtp);
     dlp_config_unref(pool->dials[i].cfg);
   }
+  free(pool->dials);
   for (i = 0; i < pool->nhosts; i++)
     free(pool->hosts[i].key);
   free(pool->hosts);
@@ -294,13 +296,13 @@ static int pool_expired(const struct pool_idle *e, int64_t now) {
 }
 
 /*
- * pool_finish_dials - wait up to MS for the handed-over connects D[0..N),
- * record the health of each that ended and close it; the rest are moved
- * to the front.  Returns how many remain.  Called without the lock.
+ * pool_finish_dials - wait up to MS for the handed-over connects D[0..N)
+ * (PFD has room for N), record the health of each that ended and close
+ * it; the rest are moved to the front.  Returns how many remain.  Called
+ * without the lock.
  */
 static size_t pool_finish_dials(DLP_POOL *pool, struct pool_dial *d, size_t n,
-                                int ms) {
-  struct pollfd pfd[POOL_DIAL_MAX];
+                                struct pollfd *pfd, int ms) {
   int64_t now = dlp_now_ms(), wake;
   size_t i, k;
   int r;
@@ -320,12 +322,49 @@ static size_t pool_finish_dials(DLP_POOL *pool, struct pool_dial *d, size_t n,
       d[k++] = d[i];
       continue;
     }
-    dlp_pool_report(pool, d[i].cfg, d[i].server, d[i].plan, r > 0,
-                    dlp_smtp_label(d[i].smtp), dlp_smtp_failure(d[i].smtp)->text);
+    /* only the network's word counts: not our own or a deadline's */
+    if (r > 0 || dlp_smtp_dial_errkind(d[i].smtp) == DLP_DIAL_ERR_NET)
+      dlp_pool_report(pool, d[i].cfg, d[i].server, d[i].plan, r > 0,
+                      dlp_smtp_label(d[i].smtp),
+                      dlp_smtp_failure(d[i].smtp)->text);
     dlp_smtp_free(d[i].smtp); /* connected: closed before the greeting */
     dlp_config_unref(d[i].cfg);
   }
   return k;
+}
+
+/*
+ * pool_take_dials - under the lock: move the handed-over connects to the
+ * sweeper's own array *WORK (*N used, *CAP allocated, *PFD as big),
+ * growing both; pool->dialing counts what the sweeper then holds, so
+ * that dlp_pool_adopt() never accepts more than POOL_DIAL_MAX in all
+ */
+static void pool_take_dials(DLP_POOL *pool, struct pool_dial **work, size_t *n,
+                            size_t *cap, struct pollfd **pfd) {
+  size_t want = *n + pool->ndials, i;
+  struct pool_dial *w;
+  struct pollfd *p;
+
+  if (want > *cap) {
+    w = realloc(*work, want * sizeof(*w));
+    if (w != NULL)
+      *work = w;
+    p = realloc(*pfd, want * sizeof(*p));
+    if (p != NULL)
+      *pfd = p;
+    if (w != NULL && p != NULL)
+      *cap = want;
+  }
+  for (i = 0; i < pool->ndials; i++) {
+    if (*n < *cap) {
+      (*work)[(*n)++] = pool->dials[i];
+    } else { /* out of memory: closed unrecorded */
+      dlp_smtp_free(pool->dials[i].smtp);
+      dlp_config_unref(pool->dials[i].cfg);
+    }
+  }
+  pool->ndials = 0;
+  pool->dialing = *n;
 }
 
 /*
@@ -335,9 +374,10 @@ static size_t pool_finish_dials(DLP_POOL *pool, struct pool_dial *d, size_t n,
 static void *pool_sweeper(void *arg) {
   DLP_POOL *pool = arg;
   struct pool_idle dead[POOL_IDLE_MAX];
-  struct pool_dial dials[POOL_DIAL_MAX];
+  struct pool_dial *dials = NULL;
+  struct pollfd *pfd = NULL;
   struct timespec ts;
-  size_t i, ndead, ndials = 0;
+  size_t i, ndead, ndials = 0, cap = 0;
   int64_t now, wake;
 
   pthread_mutex_lock(&pool->lock);
@@ -351,14 +391,12 @@ static void *pool_sweeper(void *arg) {
         i++;
       }
     }
-    memcpy(dials + ndials, pool->dials, pool->ndials * sizeof(*dials));
-    ndials += pool->ndials;
-    pool->ndials = 0;
+    pool_take_dials(pool, &dials, &ndials, &cap, &pfd);
     pthread_mutex_unlock(&pool->lock);
     for (i = 0; i < ndead; i++)
       pool_close(&dead[i]); /* QUIT may take a moment: not under the lock */
     if (ndials > 0)
-      ndials = pool_finish_dials(pool, dials, ndials, POOL_DIAL_POLL_MS);
+      ndials = pool_finish_dials(pool, dials, ndials, pfd, POOL_DIAL_POLL_MS);
     pthread_mutex_lock(&pool->lock);
     pool->dialing = ndials;
     if (ndials > 0)
@@ -374,6 +412,8 @@ static void *pool_sweeper(void *arg) {
     dlp_smtp_free(dials[i].smtp);
     dlp_config_unref(dials[i].cfg);
   }
+  free(dials);
+  free(pfd);
   return NULL;
 }
 
@@ -385,6 +425,20 @@ static int pool_start_sweeper(DLP_POOL *pool) {
   return pool->sweeping;
 }
 
+/* pool_grow_dials - room for one more hand-over (under the lock); 0/-1 */
+static int pool_grow_dials(DLP_POOL *pool) {
+  size_t cap = pool->dials_cap ? 2 * pool->dials_cap : 16;
+  struct pool_dial *d;
+
+  if (pool->ndials < pool->dials_cap)
+    return 0;
+  if ((d = realloc(pool->dials, cap * sizeof(*d))) == NULL)
+    return -1;
+  pool->dials = d;
+  pool->dials_cap = cap;
+  return 0;
+}
+
 /* dlp_pool_adopt - finish a connect for the health state, then close it */
 void dlp_pool_adopt(DLP_POOL *pool, DLP_CONFIG *cfg,
                     const struct dlp_server *server, dlp_pool_plan plan,
@@ -394,7 +448,7 @@ void dlp_pool_adopt(DLP_POOL *pool, DLP_CONFIG *cfg,
   dlp_smtp_set_progress(s, NULL, NULL); /* the caller's context ends */
   pthread_mutex_lock(&pool->lock);
   if (!pool->stop && pool->ndials + pool->dialing < POOL_DIAL_MAX &&
-      pool_start_sweeper(pool)) {
+      pool_grow_dials(pool) == 0 && pool_start_sweeper(pool)) {
     pool->dials[pool->ndials].cfg = dlp_config_ref(cfg);
     pool->dials[pool->ndials].server = server;
     pool->dials[pool->ndials].plan = plan;

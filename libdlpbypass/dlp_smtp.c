@@ -128,6 +128,9 @@ struct dlp_smtp {
   int pipe_rset;      /* PIPELINING: RSET owed, sent with the next group */
   int pipe_mail;      /* PIPELINING: MAIL in mail_cmd, not yet sent */
   int stale;          /* a reused session failed its owed RSET */
+  int64_t reuse_until; /* the owed RSET must be answered by then */
+  int content;        /* dlp_smtp_data() began sending the content */
+  int dial_errkind;   /* DLP_DIAL_ERR_* of a failed connect */
   char mail_cmd[DLP_CMD_MAX + 3];
 };
 
@@ -405,6 +408,7 @@ static int smtp_dial_done(DLP_SMTP *s) {
   snprintf(s->label, sizeof(s->label), "%s", dlp_dial_label(s->dial));
   s->io = dlp_dial_take(s->dial);
   if (s->io == NULL) {
+    s->dial_errkind = dlp_dial_errkind(s->dial);
     smtp_fail(s, DLP_OUTCOME_UNREACHABLE, "4.4.1", "DLP connect to %s: %s",
               s->label, dlp_dial_error(s->dial));
   } else {
@@ -426,6 +430,7 @@ int dlp_smtp_dial(DLP_SMTP *s, int64_t deadline_ms) {
   s->dial = dlp_dial_start(s->server->host, s->server->port,
                            s->cfg->connect_timeout * 1000, all);
   if (s->dial == NULL) {
+    s->dial_errkind = DLP_DIAL_ERR_LOCAL;
     smtp_fail(s, DLP_OUTCOME_INTERNAL, "4.3.0", "DLP %s: out of memory",
               s->label);
     return -1;
@@ -447,6 +452,11 @@ int dlp_smtp_dial_wait(DLP_SMTP *s, int64_t until_ms) {
   default:
     return smtp_dial_done(s) == 0 ? 1 : -1;
   }
+}
+
+/* dlp_smtp_dial_errkind - why the connect failed */
+int dlp_smtp_dial_errkind(const DLP_SMTP *s) {
+  return s->dial_errkind;
 }
 
 /* dlp_smtp_dial_fd - the socket being connected, or -1 */
@@ -694,7 +704,11 @@ static int smtp_pipe_flush(DLP_SMTP *s, int with_cmd) {
   }
   if (s->pipe_rset) {
     s->pipe_rset = 0;
-    if (smtp_recv(s, S_RSET) < 0) {
+    s->state = S_RSET;
+    smtp_set_deadline(s);
+    if (s->reuse_until != 0 && s->reuse_until < s->step_deadline)
+      s->step_deadline = s->reuse_until; /* a cached session answers fast */
+    if (smtp_read_reply(s) < 0 || (smtp_handle(s), s->state == S_FAILED)) {
       s->stale = 1;
       return -1;
     }
@@ -770,9 +784,13 @@ int dlp_smtp_data(DLP_SMTP *s, const DLP_BODY *body) {
   s->body = body;
   s->last_progress = dlp_now_ms();
   s->state = S_DATA;
-  while (s->state != S_READY)
+  s->content = 0;
+  while (s->state != S_READY) {
+    if (s->state == S_CONTENT)
+      s->content = 1;
     if (smtp_step(s) < 0)
       return -1;
+  }
   return 0;
 }
 
@@ -799,6 +817,7 @@ int dlp_smtp_reuse(DLP_SMTP *s, int64_t deadline_ms) {
   }
   s->queue_id[0] = 0;
   s->pipe_mail = 0;
+  s->reuse_until = deadline_ms;
   if (s->caps & DLP_SMTP_CAP_PIPELINING) {
     s->pipe_rset = 1; /* goes out with MAIL and the first RCPT */
     return 0;
@@ -809,6 +828,11 @@ int dlp_smtp_reuse(DLP_SMTP *s, int64_t deadline_ms) {
 /* dlp_smtp_stale - a reused session failed the RSET it owed */
 int dlp_smtp_stale(const DLP_SMTP *s) {
   return s->stale;
+}
+
+/* dlp_smtp_content_started - the content began to go out */
+int dlp_smtp_content_started(const DLP_SMTP *s) {
+  return s->content;
 }
 
 /* dlp_smtp_is_ready - open and between commands */

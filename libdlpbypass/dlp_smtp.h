@@ -72,6 +72,12 @@ int dlp_smtp_dial(DLP_SMTP *s, int64_t deadline_ms);
  */
 int dlp_smtp_dial_wait(DLP_SMTP *s, int64_t until_ms);
 
+/*
+ * dlp_smtp_dial_errkind - why the connect failed (DLP_DIAL_ERR_*): only
+ * DLP_DIAL_ERR_NET is the host's failure (UNREACHABLE)
+ */
+int dlp_smtp_dial_errkind(const DLP_SMTP *s);
+
 /* dlp_smtp_dial_fd - the socket being connected (poll POLLOUT), or -1 */
 int dlp_smtp_dial_fd(const DLP_SMTP *s);
 
@@ -133,6 +139,12 @@ int dlp_smtp_reuse(DLP_SMTP *s, int64_t deadline_ms);
  * verdict table (the caller opens another session to the same server)
  */
 int dlp_smtp_stale(const DLP_SMTP *s);
+
+/*
+ * dlp_smtp_content_started - the message content began to go out in the
+ * last dlp_smtp_data(): from then on a failure is DEFERRED
+ */
+int dlp_smtp_content_started(const DLP_SMTP *s);
 
 /* dlp_smtp_is_ready - the session is open and between commands */
 int dlp_smtp_is_ready(const DLP_SMTP *s);

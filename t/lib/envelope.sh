@@ -20,7 +20,7 @@ mailargs() { # the X-Mail-Args of sink N's message
 lt_sink 1 -v
 lt_conf "$LT_DIR/c" 1
 run "$LT_DIR/c" $'s@example.com>\r\nRCPT TO:<evil@example.com' -r r@example.com
-lt_expect "^verdict=tempfail reason=internal dlp=[^ ]*:$(lt_port 1)/internal reply=451 4\.3\.0 "
+lt_expect "^verdict=tempfail reason=internal:envelope dlp=[^ ]*:$(lt_port 1)/internal reply=451 4\.3\.0 "
 grep -qi 'evil' "$LT_DIR/sink1.log" && lt_fail "injected command reached the DLP"
 grep -qi 'MAIL FROM' "$LT_DIR/sink1.log" && lt_fail "MAIL was sent"
 [ "$(lt_nmsgs 1)" = 0 ] || lt_fail "a message was delivered"

@@ -112,6 +112,17 @@ static const struct bad bads[] = {
      "dlp: {\n servers = ( { host = \"a\"; port = 1; } );\n"
      " session_deadline = 0;\n};\n",
      3, "dlp.session_deadline"},
+    {"session_deadline below twice connect_timeout, two servers",
+     "dlp: {\n servers = ( { host = \"a\"; port = 1; },\n"
+     " { host = \"b\"; port = 1; } );\n connect_timeout = 5;\n"
+     " session_deadline = 9;\n};\n",
+     5, "dlp.session_deadline (9 s) must be at least twice "
+        "dlp.connect_timeout (5 s) with 2 servers"},
+    {"connect_timeout above the default session_deadline, one server",
+     "dlp: {\n servers = ( { host = \"a\"; port = 1; } );\n"
+     " connect_timeout = 30;\n};\n",
+     3, "dlp.session_deadline (25 s) must be at least dlp.connect_timeout "
+        "(30 s) with 1 server"},
     {"health retry_max below retry_min",
      "dlp: {\n servers = ( { host = \"a\"; port = 1; } );\n health: {\n"
      "  retry_min = 10;\n  retry_max = 5;\n };\n};\n",
@@ -249,9 +260,9 @@ static void test_minimal(void) {
   tap_ok(strcmp(dlp_config_server_label(cfg, 0), "127.0.0.1:10025") == 0,
          "server label host:port");
   tap_ok(dlp_config_server_label(cfg, 1) == NULL, "label out of range NULL");
-  tap_ok(cfg->connect_timeout == 5 && cfg->command_timeout == 30 &&
+  tap_ok(cfg->connect_timeout == 5 && cfg->command_timeout == 10 &&
              cfg->data_timeout == 120 && cfg->session_deadline == 25,
-         "default timeouts 5/30/120, session_deadline 25");
+         "default timeouts 5/10/120, session_deadline 25");
   tap_ok(cfg->helo_name != NULL && strcmp(cfg->helo_name, host) == 0,
          "default helo_name is gethostname() (%s)", cfg->helo_name);
   tap_ok(cfg->tls.level == DLP_TLS_NONE &&
@@ -324,7 +335,9 @@ static void test_good_variants(void) {
       SERVER "milter: { spill_size = 4096; };\n",
       SERVER "milter: { spill_size = 1073741824L; };\n",
       "dlp: { servers = ( { host = \"a\"; port = 65535; } );"
-      " connect_timeout = 3600; session_deadline = 1; };\n",
+      " connect_timeout = 3600; session_deadline = 3600; };\n",
+      "dlp: { servers = ( { host = \"a\"; port = 1; }, { host = \"b\"; port = 1; } );"
+      " connect_timeout = 5; command_timeout = 30; session_deadline = 10; };\n",
       "dlp: { servers = ( { host = \"a\"; port = 1; } );"
       " tls: { fingerprint = \""
       "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:"
