@@ -23,8 +23,11 @@ int dlp_cmd_envelope(char *out, const char *verb, const char *addr,
 
 /*
  * dlp_cmd_queue_id - the queue id in the DLP's reply TEXT to the final
- * dot into OUT of CAP bytes: the word after "queued as ", else the last
- * word when it has a digit in it, else ""
+ * dot into OUT of CAP bytes: the word after "queued as ", else the first
+ * word in <...>, else the first word with a digit in it, each without the
+ * brackets, parentheses, angle brackets or quotes around it and without
+ * trailing punctuation (an "id=" prefix dropped), cut to CAP - 1 bytes;
+ * else "" (a bare "Ok")
  */
 void dlp_cmd_queue_id(const char *text, char *out, size_t cap);
 

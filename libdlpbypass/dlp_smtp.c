@@ -16,16 +16,27 @@
  * within the caller's overall deadline) and its own description for
  * errors.
  *
- * Classification (DESIGN.md section 3, this brief's refinement):
+ * Classification (DESIGN.md section 3):
  *   connect failed                         UNREACHABLE       4.4.1
- *   timeout after connect, before the dot  SESSION_TIMEOUT   4.4.2
- *   4xx/hang-up before MAIL                BUSY              4.4.1/4.4.2
- *   4xx/hang-up from MAIL on, any failure
- *   at the dot (no reply: sent twice?)     DEFERRED          4.4.1/4.4.2
- *   5xx at any step                        REJECTED          DLP's own
- *   required TLS not had                   TLS_FAILED        4.7.4/4.7.5
+ *   timeout after connect, before the
+ *   content (up to the 354 reply to DATA)  SESSION_TIMEOUT   4.4.2
+ *   4xx/5xx/hang-up/unasked data before
+ *   MAIL (greeting, EHLO, HELO, EHLO after
+ *   TLS): the session is refused           BUSY              4.4.1/4.4.2
+ *   4xx/hang-up/unasked data from MAIL on,
+ *   timeout or hang-up while the content
+ *   or the dot is sent, no reply to the
+ *   dot, any reply to it but 250 or 5xx    DEFERRED          4.4.1/4.4.2
+ *   5xx in the transaction (MAIL, DATA,
+ *   the dot; RCPT for all: dlp_txn.c)      REJECTED          DLP's own
+ *   exactly 250 to the dot                 (ACCEPTED: dlp_txn.c)
+ *   required TLS not had (4xx/5xx or no
+ *   reply to STARTTLS, handshake failed)   TLS_FAILED        4.7.4/4.7.5
  *   unsafe envelope, our own error         INTERNAL          4.3.0
  * A 4xx/5xx to one RCPT (other than 421) is that recipient's result only.
+ * Unasked data: bytes waiting from the DLP when we are about to send a
+ * command (without PIPELINING's owed replies) or the final dot, e.g. a
+ * "250" sent before the dot, which would otherwise pass for its reply.
  */
 #include "dlp_smtp.h"
 #include "dlp_cmd.h"
@@ -118,8 +129,8 @@ struct dlp_smtp {
   void (*progress)(void *);
   void *progress_ctx;
   char cmd[DLP_CMD_MAX + 3]; /* the command line of the current state */
-  const DLP_BODY *body;       /* CONTENT: what to send */
-  DLP_REPLY reply;            /* the last reply */
+  const DLP_BODY *body;      /* CONTENT: what to send */
+  DLP_REPLY reply;           /* the last reply */
   DLP_SMTP_FAILURE fail;
   char label[300];
   char tls_info[300];
@@ -234,8 +245,10 @@ static void smtp_io_fail(DLP_SMTP *s, dlp_io_status st) {
     what = "lost connection";
   if (tls_step && smtp_tls_required(s))
     outcome = DLP_OUTCOME_TLS_FAILED;
-  else if (s->state == S_DOT)
-    outcome = DLP_OUTCOME_DEFERRED; /* the DLP may hold the message */
+  else if (s->state == S_CONTENT || s->state == S_DOT)
+    /* content under way: no message can make a lone DLP stall its way
+       into a bypass; after the dot the DLP may hold the message */
+    outcome = DLP_OUTCOME_DEFERRED;
   else if (st == DLP_IO_TIMEOUT)
     outcome = DLP_OUTCOME_SESSION_TIMEOUT;
   else
@@ -247,29 +260,67 @@ static void smtp_io_fail(DLP_SMTP *s, dlp_io_status st) {
             "DLP %s: %s while %s", s->label, what, si->desc);
 }
 
+/* smtp_mail_txn - STATE is in the mail transaction: a 5xx there judges
+   the message (REJECTED); before it, it only refuses the session */
+static int smtp_mail_txn(smtp_state state) {
+  return state == S_MAIL || state == S_RCPT || state == S_DATA ||
+         state == S_CONTENT || state == S_DOT;
+}
+
 /* smtp_reply_fail - the DLP answered what this state cannot go on with */
 static void smtp_reply_fail(DLP_SMTP *s) {
   const struct smtp_state_info *si = &state_info[s->state];
   const DLP_REPLY *r = &s->reply;
   dlp_outcome outcome;
 
-  if (r->code >= 500)
+  if (s->state == S_STARTTLS && smtp_tls_required(s))
+    outcome = DLP_OUTCOME_TLS_FAILED; /* 4xx and 5xx alike */
+  else if (r->code >= 500 && smtp_mail_txn(s->state))
     outcome = DLP_OUTCOME_REJECTED;
-  else if ((s->state == S_STARTTLS || s->state == S_TLS_EHLO) &&
-           smtp_tls_required(s))
-    outcome = DLP_OUTCOME_TLS_FAILED;
   else
     outcome = si->in_txn ? DLP_OUTCOME_DEFERRED : DLP_OUTCOME_BUSY;
-  if (s->state == S_STARTTLS && smtp_tls_required(s))
-    outcome = DLP_OUTCOME_TLS_FAILED;
   s->fail.replied = 1;
   s->fail.reply = *r;
   smtp_fail(s, outcome,
             outcome == DLP_OUTCOME_REJECTED     ? r->dsn
             : outcome == DLP_OUTCOME_TLS_FAILED ? "4.7.5"
                                                 : "4.4.1",
-            "DLP %s said: %d %s %s (in reply to %s command)", s->label, r->code,
-            r->dsn, r->text, si->cmd);
+            "DLP %s said: %d %s %s (in reply to %s command)%s", s->label,
+            r->code, r->dsn, r->text, si->cmd,
+            s->state == S_DOT && r->code < 400
+                ? " -- not 250, message may be sent more than once"
+                : "");
+}
+
+/* smtp_unasked - fail the session when the DLP sent data nobody asked
+   for (it would pass for the reply to what we send next); 0 or -1 */
+static int smtp_unasked(DLP_SMTP *s) {
+  char line[DLP_REPLY_LINE_MAX + 1];
+  struct pollfd pfd;
+  dlp_io_status st;
+  size_t len;
+
+  pfd.fd = dlp_io_fd(s->io);
+  pfd.events = POLLIN;
+  pfd.revents = 0;
+  if (dlp_io_pending(s->io) == 0 && poll(&pfd, 1, 0) <= 0)
+    return 0;
+  /* one look without waiting: under TLS a readable socket may hold only
+     a record that carries no data (a session ticket) */
+  st = dlp_io_read_line(s->io, line, sizeof(line), &len, dlp_now_ms());
+  if (st == DLP_IO_TIMEOUT && dlp_io_pending(s->io) == 0)
+    return 0;
+  if (st == DLP_IO_EOF || st == DLP_IO_ERROR) {
+    smtp_io_fail(s, st);
+    return -1;
+  }
+  smtp_fail(s,
+            state_info[s->state].in_txn && s->state != S_MAIL
+                ? DLP_OUTCOME_DEFERRED
+                : DLP_OUTCOME_BUSY,
+            "4.5.0", "DLP %s: unexpected data from the host before %s",
+            s->label, state_info[s->state].desc);
+  return -1;
 }
 
 /* smtp_ehlo_line - note the capability named on one EHLO reply line */
@@ -398,8 +449,8 @@ static int smtp_handshake(DLP_SMTP *s) {
     s->state = S_TLS_EHLO;
     return 0;
   }
-  smtp_fail(s, DLP_OUTCOME_TLS_FAILED, dsn,
-            "DLP %s: TLS handshake failed: %s", s->label, err);
+  smtp_fail(s, DLP_OUTCOME_TLS_FAILED, dsn, "DLP %s: TLS handshake failed: %s",
+            s->label, err);
   return -1;
 }
 
@@ -523,6 +574,9 @@ static int smtp_send(DLP_SMTP *s) {
   default:
     smtp_abort(s, "smtp_send");
   }
+  /* every owed reply is read by now (RSET and QUIT: the caller's checks) */
+  if (s->state != S_RSET && s->state != S_QUIT && smtp_unasked(s) < 0)
+    return -1;
   return smtp_write(s, s->cmd, strlen(s->cmd));
 }
 
@@ -607,7 +661,7 @@ static void smtp_handle(DLP_SMTP *s) {
       smtp_reply_fail(s);
     break;
   case S_DOT:
-    if (c == 2) {
+    if (s->reply.code == 250) { /* only 250: a 221 or 354 is no yes */
       dlp_cmd_queue_id(s->reply.text, s->queue_id, sizeof(s->queue_id));
       s->state = S_READY;
     } else {

@@ -116,8 +116,9 @@ dlp_smtp_rcpt_status dlp_smtp_rcpt(DLP_SMTP *s, const char *rcpt,
 /*
  * dlp_smtp_data - DATA, the content of BODY, the final dot, each step
  * with its own timeout (no overall deadline: the progress callback keeps
- * the caller's peer waiting).  0 when the DLP said 2xx to the dot (its
- * queue id in dlp_smtp_queue_id()), -1 on failure.
+ * the caller's peer waiting).  0 when the DLP said exactly 250 to the
+ * dot (its queue id in dlp_smtp_queue_id()), -1 on failure (any other
+ * reply to the dot, a stall or hang-up in the content: DEFERRED).
  */
 int dlp_smtp_data(DLP_SMTP *s, const DLP_BODY *body);
 
