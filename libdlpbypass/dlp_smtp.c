@@ -419,12 +419,23 @@ static int smtp_dial_done(DLP_SMTP *s) {
 /* dlp_smtp_dial - start connecting; 0 (connecting or connected) or -1 */
 int dlp_smtp_dial(DLP_SMTP *s, int64_t deadline_ms) {
   int64_t all = deadline_ms != 0 ? deadline_ms : INT64_MAX / 2;
+  DLP_ADDRS *addrs;
+  char err[256];
 
   if (s->state != S_CONNECT || s->dial != NULL)
     smtp_abort(s, "dlp_smtp_dial");
   s->deadline = deadline_ms;
-  s->dial = dlp_dial_start(s->server->host, s->server->port,
-                           s->cfg->connect_timeout * 1000, all);
+  /* until the pool's resolver cache is wired in: a bounded lookup here */
+  addrs = dlp_addrs_lookup(s->server->host, s->cfg->connect_timeout * 1000,
+                           err, sizeof(err));
+  if (addrs == NULL) {
+    smtp_fail(s, DLP_OUTCOME_INTERNAL, "4.4.3", "DLP %s: %s", s->label, err);
+    return -1;
+  }
+  s->dial = dlp_dial_start(addrs, s->server->host, s->server->port,
+                           s->cfg->connect_timeout * 1000,
+                           s->cfg->connect_stagger_ms, all);
+  dlp_addrs_free(addrs);
   if (s->dial == NULL) {
     smtp_fail(s, DLP_OUTCOME_INTERNAL, "4.3.0", "DLP %s: out of memory",
               s->label);
