@@ -404,9 +404,14 @@ static int smtp_handshake(DLP_SMTP *s) {
 static int smtp_dial_done(DLP_SMTP *s) {
   snprintf(s->label, sizeof(s->label), "%s", dlp_dial_label(s->dial));
   s->io = dlp_dial_take(s->dial);
-  if (s->io == NULL) {
+  if (s->io == NULL && dlp_dial_errkind(s->dial) == DLP_DIAL_ERR_NET) {
     smtp_fail(s, DLP_OUTCOME_UNREACHABLE, "4.4.1", "DLP connect to %s: %s",
               s->label, dlp_dial_error(s->dial));
+  } else if (s->io == NULL) { /* local, deadline, no address: not the DLP */
+    smtp_fail(s, DLP_OUTCOME_INTERNAL,
+              dlp_dial_errkind(s->dial) == DLP_DIAL_ERR_DEADLINE ? "4.4.7"
+                                                                 : "4.3.0",
+              "DLP connect to %s: %s", s->label, dlp_dial_error(s->dial));
   } else {
     s->created_ms = dlp_now_ms();
     s->state = S_GREETING;
