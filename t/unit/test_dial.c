@@ -56,9 +56,9 @@ static int private_etc(void) {
   if (write_file(resolv_path, "nameserver 127.0.0.1\noptions attempts:1\n") <
           0 ||
       unshare(CLONE_NEWNS) < 0 ||
-      mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-      mount(hosts_path, "/etc/hosts", NULL, MS_BIND, NULL) < 0 ||
-      mount(resolv_path, "/etc/resolv.conf", NULL, MS_BIND, NULL) < 0)
+      mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0 ||
+      mount(hosts_path, "/etc/hosts", "none", MS_BIND, NULL) < 0 ||
+      mount(resolv_path, "/etc/resolv.conf", "none", MS_BIND, NULL) < 0)
     return 0;
   return 1;
 }
