@@ -17,6 +17,7 @@
  *   dlp_config_path() ... dlp_config_server_label() are read accessors.
  */
 #include "dlp_private.h"
+#include "dlp_resolve.h"
 #include "dlp_tls.h"
 
 #include <errno.h>
@@ -33,6 +34,7 @@
 #define CFG_DEFAULT_HEADER "X-DLP-Bypass"
 #define CFG_MAX_TIMEOUT 3600
 #define CFG_MAX_SPILL (1024LL * 1024 * 1024)
+#define CFG_DNS_CHECK_MS 5000 /* -n: one name lookup may take this long */
 
 /* Kinds of value a key takes. */
 typedef enum { K_STR, K_INT, K_BOOL, K_GROUP, K_LIST, K_STRLIST } cfg_kind;
@@ -712,4 +714,20 @@ size_t dlp_config_nservers(const DLP_CONFIG *cfg) {
 /* dlp_config_server_label - "host:port" of server I, NULL out of range */
 const char *dlp_config_server_label(const DLP_CONFIG *cfg, size_t i) {
   return i < cfg->nservers ? cfg->servers[i].label : NULL;
+}
+
+/* dlp_config_check_names - every server name resolves (bounded lookups) */
+int dlp_config_check_names(const DLP_CONFIG *cfg, char *err, size_t errlen) {
+  char why[256];
+  size_t i;
+
+  for (i = 0; i < cfg->nservers; i++) {
+    if (dlp_resolve_check(cfg->servers[i].host, CFG_DNS_CHECK_MS, why,
+                          sizeof(why)) == 0)
+      continue;
+    snprintf(err, errlen, "%s: dlp.servers[%zu]: host %s does not resolve: %s",
+             cfg->path, i, cfg->servers[i].host, why);
+    return -1;
+  }
+  return 0;
 }

@@ -65,7 +65,7 @@ struct dlp_conn {
   void *progress_ctx;
   struct conn_host *hosts; /* one per configured server */
   size_t nhosts;
-  struct pollfd *pfd;      /* nhosts of them, for the race */
+  struct pollfd *pfd; /* DLP_DIAL_MAXFDS per host, for the race */
   size_t ndialing;       /* hosts in H_DIALING */
   int64_t stagger_at;    /* dial the next host then if none connected */
   DLP_SMTP *smtp;        /* the open session, or NULL */
@@ -88,7 +88,7 @@ DLP_CONN *dlp_conn_create(DLP_CONFIG *cfg, DLP_POOL *pool) {
     return NULL;
   c->hosts = calloc(cfg->nservers + 1, sizeof(*c->hosts));
   c->outcomes = calloc(cfg->nservers + 1, sizeof(*c->outcomes));
-  c->pfd = calloc(cfg->nservers + 1, sizeof(*c->pfd));
+  c->pfd = calloc((cfg->nservers + 1) * DLP_DIAL_MAXFDS, sizeof(*c->pfd));
   if (c->hosts == NULL || c->outcomes == NULL || c->pfd == NULL) {
     free(c->pfd);
     free(c->hosts);
@@ -379,6 +379,7 @@ static DLP_SMTP *conn_start(DLP_CONN *c, struct conn_host *h, int64_t deadline,
                             int *rc) {
   char label[300], why[DLP_REPLY_TEXT_MAX + 1];
   DLP_SMTP_FAILURE f;
+  DLP_ADDRS *addrs;
   DLP_SMTP *s;
 
   *rc = 0;
@@ -401,10 +402,23 @@ static DLP_SMTP *conn_start(DLP_CONN *c, struct conn_host *h, int64_t deadline,
     return NULL;
   }
   dlp_smtp_set_progress(s, c->progress, c->progress_ctx);
-  if (dlp_smtp_dial(s, deadline) < 0) {
+  addrs = dlp_pool_addrs(c->pool, h->server->host, why, sizeof(why));
+  if (addrs == NULL) { /* DNS is not the DLP: health untouched */
+    snprintf(label, sizeof(label), "%s[unknown]:%u", h->server->host,
+             h->server->port);
+    conn_note_host(c, label, DLP_OUTCOME_INTERNAL);
+    h->state = H_DONE;
+    dlp_smtp_free(s);
+    *rc = -1;
+    dlp_conn_internal(c, "dns", why);
+    return NULL;
+  }
+  if (dlp_smtp_dial(s, addrs, deadline) < 0) {
+    dlp_addrs_free(addrs);
     *rc = conn_dial_failed(c, h, s, deadline);
     return NULL;
   }
+  dlp_addrs_free(addrs);
   h->dial = s;
   h->state = H_DIALING;
   c->ndialing++;
@@ -421,7 +435,7 @@ static DLP_SMTP *conn_race(DLP_CONN *c, int64_t until, int64_t deadline,
                            struct conn_host **hp, int *rc) {
   struct pollfd *pfd = c->pfd;
   int64_t now = dlp_now_ms(), wake;
-  size_t i, n = 0;
+  size_t i, k, n = 0;
   DLP_SMTP *s;
   int r;
 
@@ -429,9 +443,10 @@ static DLP_SMTP *conn_race(DLP_CONN *c, int64_t until, int64_t deadline,
   for (i = 0; i < c->nhosts; i++) {
     if (c->hosts[i].state != H_DIALING)
       continue;
-    pfd[n].fd = dlp_smtp_dial_fd(c->hosts[i].dial);
-    pfd[n].events = POLLOUT;
-    pfd[n++].revents = 0;
+    k = dlp_smtp_dial_pollfds(c->hosts[i].dial, pfd + n, DLP_DIAL_MAXFDS);
+    if (k == 0)
+      until = now; /* connected or failed already: no waiting */
+    n += k;
     wake = dlp_smtp_dial_wake(c->hosts[i].dial);
     if (wake != 0 && wake < until)
       until = wake;

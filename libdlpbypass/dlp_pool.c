@@ -72,6 +72,9 @@
 #define POOL_MAX_SHIFT 16  /* backoff doubling stops growing here */
 #define POOL_DIAL_MAX 4096 /* connects handed over and being finished */
 #define POOL_DIAL_POLL_MS 100 /* new hand-overs wait at most this long */
+#define POOL_DNS_TIMEOUT_MS 3000  /* one name lookup may take this long */
+#define POOL_DNS_REFRESH_MS 60000 /* names are looked up again this often */
+#define POOL_DNS_WAKE_MS 1000     /* the resolver thread looks this often */
 
 /* Health of one DLP host. */
 struct pool_host {
@@ -114,6 +117,9 @@ struct dlp_pool {
   struct pool_dial *dials; /* handed over, not yet taken by the sweeper */
   size_t ndials, dials_cap;
   size_t dialing; /* handed-over connects the sweeper is finishing */
+  DLP_RESOLVER *resolver; /* the servers' addresses (thread-safe itself) */
+  pthread_t dns;          /* refreshes them */
+  int dns_running;
 };
 
 /* dlp_pool_create - empty pool */
@@ -136,6 +142,12 @@ DLP_POOL *dlp_pool_create(void) {
     return NULL;
   }
   pthread_condattr_destroy(&ca);
+  if ((pool->resolver = dlp_resolver_create(POOL_DNS_TIMEOUT_MS)) == NULL) {
+    pthread_cond_destroy(&pool->wake);
+    pthread_mutex_destroy(&pool->lock);
+    free(pool);
+    return NULL;
+  }
   return pool;
 }
 
@@ -157,6 +169,9 @@ void dlp_pool_free(DLP_POOL *pool) {
   pthread_mutex_unlock(&pool->lock);
   if (pool->sweeping)
     pthread_join(pool->sweeper, NULL);
+  if (pool->dns_running)
+    pthread_join(pool->dns, NULL);
+  dlp_resolver_free(pool->resolver);
   for (i = 0; i < pool->nidle; i++)
     pool_close(&pool->idle[i]);
   for (i = 0; i < pool->ndials; i++) {
@@ -206,6 +221,68 @@ static int64_t pool_backoff_ms(const DLP_CONFIG *cfg, unsigned failures) {
   return ms;
 }
 
+/* pool_dns - thread: look the servers' names up again when due */
+static void *pool_dns(void *arg) {
+  DLP_POOL *pool = arg;
+  struct timespec ts;
+  int64_t wake;
+
+  pthread_mutex_lock(&pool->lock);
+  while (!pool->stop) {
+    pthread_mutex_unlock(&pool->lock);
+    dlp_resolver_refresh_due(pool->resolver, POOL_DNS_REFRESH_MS);
+    pthread_mutex_lock(&pool->lock);
+    wake = dlp_now_ms() + POOL_DNS_WAKE_MS;
+    ts.tv_sec = (time_t)(wake / 1000);
+    ts.tv_nsec = (long)(wake % 1000) * 1000000;
+    while (!pool->stop && dlp_now_ms() < wake)
+      (void)pthread_cond_timedwait(&pool->wake, &pool->lock, &ts);
+  }
+  pthread_mutex_unlock(&pool->lock);
+  return NULL;
+}
+
+/* pool_start_dns - start the resolver thread once */
+static void pool_start_dns(DLP_POOL *pool) {
+  pthread_mutex_lock(&pool->lock);
+  if (!pool->dns_running && !pool->stop &&
+      pthread_create(&pool->dns, NULL, pool_dns, pool) == 0)
+    pool->dns_running = 1;
+  pthread_mutex_unlock(&pool->lock);
+}
+
+/* dlp_pool_addrs - the last good addresses of HOST, never a lookup */
+DLP_ADDRS *dlp_pool_addrs(DLP_POOL *pool, const char *host, char *err,
+                          size_t errlen) {
+  char buf[256];
+
+  if (!pool->dns_running)
+    pool_start_dns(pool); /* an unknown name is looked up there */
+  return dlp_resolver_get(pool->resolver, host, err != NULL ? err : buf,
+                          err != NULL ? errlen : sizeof(buf));
+}
+
+/* dlp_pool_resolve - look the servers' names up now, refresh them later */
+int dlp_pool_resolve(DLP_POOL *pool, const DLP_CONFIG *cfg, char *err,
+                     size_t errlen) {
+  char why[256];
+  size_t i;
+  int rc = 0;
+
+  if (errlen > 0)
+    err[0] = 0;
+  for (i = 0; i < cfg->nservers; i++) {
+    if (dlp_resolver_refresh(pool->resolver, cfg->servers[i].host, why,
+                             sizeof(why)) == 0 ||
+        rc < 0)
+      continue;
+    rc = -1;
+    snprintf(err, errlen, "%s: %s", cfg->servers[i].label, why);
+  }
+  pool_start_dns(pool);
+  return rc;
+}
+
 /*
  * pool_probe - the pool's own half-open trial of SERVER: a connect handed
  * to the sweeper, which records the result (the trial hold set by the
@@ -213,12 +290,16 @@ static int64_t pool_backoff_ms(const DLP_CONFIG *cfg, unsigned failures) {
  */
 static void pool_probe(DLP_POOL *pool, const DLP_CONFIG *cfg,
                        const struct dlp_server *server) {
-  DLP_SMTP *s = dlp_smtp_create(cfg, server);
+  DLP_ADDRS *addrs = dlp_pool_addrs(pool, server->host, NULL, 0);
+  DLP_SMTP *s;
 
-  if (s == NULL)
+  if (addrs == NULL) /* no address: no trial (its hold runs out) */
     return;
-  (void)dlp_smtp_dial(s, 0); /* a failure at once is reported by the sweeper */
-  dlp_pool_adopt(pool, (DLP_CONFIG *)cfg, server, DLP_POOL_TRIAL, s);
+  if ((s = dlp_smtp_create(cfg, server)) != NULL) {
+    (void)dlp_smtp_dial(s, addrs, 0); /* the sweeper reports it */
+    dlp_pool_adopt(pool, (DLP_CONFIG *)cfg, server, DLP_POOL_TRIAL, s);
+  }
+  dlp_addrs_free(addrs);
 }
 
 /* dlp_pool_plan_host - dial, trial or skip SERVER now */
@@ -297,25 +378,26 @@ static int pool_expired(const struct pool_idle *e, int64_t now) {
 
 /*
  * pool_finish_dials - wait up to MS for the handed-over connects D[0..N)
- * (PFD has room for N), record the health of each that ended and close
+ * (PFD has room for N * DLP_DIAL_MAXFDS), record the health of each that ended and close
  * it; the rest are moved to the front.  Returns how many remain.  Called
  * without the lock.
  */
 static size_t pool_finish_dials(DLP_POOL *pool, struct pool_dial *d, size_t n,
                                 struct pollfd *pfd, int ms) {
   int64_t now = dlp_now_ms(), wake;
-  size_t i, k;
+  size_t i, k, np = 0;
   int r;
 
   for (i = 0; i < n; i++) {
-    pfd[i].fd = dlp_smtp_dial_fd(d[i].smtp);
-    pfd[i].events = POLLOUT;
-    pfd[i].revents = 0;
+    k = dlp_smtp_dial_pollfds(d[i].smtp, pfd + np, DLP_DIAL_MAXFDS);
+    if (k == 0)
+      ms = 0; /* connected or failed already */
+    np += k;
     wake = dlp_smtp_dial_wake(d[i].smtp);
-    if (wake - now < ms)
+    if (wake != 0 && wake - now < ms)
       ms = wake > now ? (int)(wake - now) : 0;
   }
-  (void)poll(pfd, n, ms);
+  (void)poll(pfd, np, ms);
   for (i = k = 0; i < n; i++) {
     r = dlp_smtp_dial_wait(d[i].smtp, 0);
     if (r == 0) {
@@ -349,7 +431,7 @@ static void pool_take_dials(DLP_POOL *pool, struct pool_dial **work, size_t *n,
     w = realloc(*work, want * sizeof(*w));
     if (w != NULL)
       *work = w;
-    p = realloc(*pfd, want * sizeof(*p));
+    p = realloc(*pfd, want * DLP_DIAL_MAXFDS * sizeof(*p));
     if (p != NULL)
       *pfd = p;
     if (w != NULL && p != NULL)

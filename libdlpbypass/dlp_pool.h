@@ -63,6 +63,15 @@ void dlp_pool_adopt(DLP_POOL *pool, DLP_CONFIG *cfg,
                     const struct dlp_server *server, dlp_pool_plan plan,
                     DLP_SMTP *s);
 
+/*
+ * dlp_pool_addrs - the last good addresses of HOST (a reference the
+ * caller frees with dlp_addrs_free), at once, never a name lookup: the
+ * pool's resolver thread looks names up (an unknown one within about a
+ * second).  NULL with ERR (may be NULL) when none is known.
+ */
+DLP_ADDRS *dlp_pool_addrs(DLP_POOL *pool, const char *host, char *err,
+                          size_t errlen);
+
 /* dlp_pool_nidle - number of cached sessions (tests) */
 size_t dlp_pool_nidle(DLP_POOL *pool);
 

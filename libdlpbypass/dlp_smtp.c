@@ -458,10 +458,18 @@ static int smtp_handshake(DLP_SMTP *s) {
 static int smtp_dial_done(DLP_SMTP *s) {
   snprintf(s->label, sizeof(s->label), "%s", dlp_dial_label(s->dial));
   s->io = dlp_dial_take(s->dial);
-  if (s->io == NULL) {
+  if (s->io != NULL)
+    s->dial_errkind = DLP_DIAL_ERR_NONE;
+  else
     s->dial_errkind = dlp_dial_errkind(s->dial);
+  if (s->io == NULL && s->dial_errkind == DLP_DIAL_ERR_NET) {
     smtp_fail(s, DLP_OUTCOME_UNREACHABLE, "4.4.1", "DLP connect to %s: %s",
               s->label, dlp_dial_error(s->dial));
+  } else if (s->io == NULL) { /* local, deadline, no address: not the DLP */
+    smtp_fail(s, DLP_OUTCOME_INTERNAL,
+              dlp_dial_errkind(s->dial) == DLP_DIAL_ERR_DEADLINE ? "4.4.7"
+                                                                 : "4.3.0",
+              "DLP connect to %s: %s", s->label, dlp_dial_error(s->dial));
   } else {
     s->created_ms = dlp_now_ms();
     s->state = S_GREETING;
@@ -472,14 +480,15 @@ static int smtp_dial_done(DLP_SMTP *s) {
 }
 
 /* dlp_smtp_dial - start connecting; 0 (connecting or connected) or -1 */
-int dlp_smtp_dial(DLP_SMTP *s, int64_t deadline_ms) {
+int dlp_smtp_dial(DLP_SMTP *s, const DLP_ADDRS *addrs, int64_t deadline_ms) {
   int64_t all = deadline_ms != 0 ? deadline_ms : INT64_MAX / 2;
 
   if (s->state != S_CONNECT || s->dial != NULL)
     smtp_abort(s, "dlp_smtp_dial");
   s->deadline = deadline_ms;
-  s->dial = dlp_dial_start(s->server->host, s->server->port,
-                           s->cfg->connect_timeout * 1000, all);
+  s->dial = dlp_dial_start(addrs, s->server->host, s->server->port,
+                           s->cfg->connect_timeout * 1000,
+                           s->cfg->connect_stagger_ms, all);
   if (s->dial == NULL) {
     s->dial_errkind = DLP_DIAL_ERR_LOCAL;
     smtp_fail(s, DLP_OUTCOME_INTERNAL, "4.3.0", "DLP %s: out of memory",
@@ -510,6 +519,12 @@ int dlp_smtp_dial_errkind(const DLP_SMTP *s) {
   return s->dial_errkind;
 }
 
+/* dlp_smtp_dial_pollfds - the sockets being connected, for poll */
+size_t dlp_smtp_dial_pollfds(const DLP_SMTP *s, struct pollfd *pfd,
+                             size_t max) {
+  return s->dial != NULL ? dlp_dial_pollfds(s->dial, pfd, max) : 0;
+}
+
 /* dlp_smtp_dial_fd - the socket being connected, or -1 */
 int dlp_smtp_dial_fd(const DLP_SMTP *s) {
   return s->dial != NULL ? dlp_dial_fd(s->dial) : -1;
@@ -522,8 +537,8 @@ int64_t dlp_smtp_dial_wake(const DLP_SMTP *s) {
 
 /* smtp_connect - CONNECT state: start the dial if need be, finish it */
 static int smtp_connect(DLP_SMTP *s) {
-  if (s->dial == NULL && dlp_smtp_dial(s, s->deadline) < 0)
-    return -1;
+  if (s->dial == NULL && dlp_smtp_dial(s, NULL, s->deadline) < 0)
+    return -1; /* never dialled: no addresses (the manager always dials) */
   if (s->state != S_CONNECT)
     return 0; /* failed or connected at once */
   return dlp_smtp_dial_wait(s, INT64_MAX / 2) > 0 ? 0 : -1;

@@ -21,6 +21,9 @@
 #define DLP_SMTP_H
 
 #include "dlp_private.h"
+#include "dlp_resolve.h"
+
+#include <poll.h>
 
 typedef struct dlp_smtp DLP_SMTP;
 
@@ -59,11 +62,13 @@ DLP_SMTP *dlp_smtp_create(const DLP_CONFIG *cfg,
 void dlp_smtp_set_progress(DLP_SMTP *s, void (*fn)(void *), void *ctx);
 
 /*
- * dlp_smtp_dial - start the TCP connect, bounded by the connect timeout
- * and DEADLINE_MS (0: none), without waiting for it.  0 while it is in
- * progress (or done), -1 when it failed at once (UNREACHABLE).
+ * dlp_smtp_dial - start the TCP connect to ADDRS (the server's addresses,
+ * borrowed for the call), bounded by the connect timeout and DEADLINE_MS
+ * (0: none), without waiting for it; several addresses race (the
+ * stagger).  0 while it is in progress (or done), -1 when it failed at
+ * once (dlp_smtp_dial_errkind() says whose failure).
  */
-int dlp_smtp_dial(DLP_SMTP *s, int64_t deadline_ms);
+int dlp_smtp_dial(DLP_SMTP *s, const DLP_ADDRS *addrs, int64_t deadline_ms);
 
 /*
  * dlp_smtp_dial_wait - wait for the connect until UNTIL_MS at most (a
@@ -77,6 +82,13 @@ int dlp_smtp_dial_wait(DLP_SMTP *s, int64_t until_ms);
  * DLP_DIAL_ERR_NET is the host's failure (UNREACHABLE)
  */
 int dlp_smtp_dial_errkind(const DLP_SMTP *s);
+
+/*
+ * dlp_smtp_dial_pollfds - up to MAX pollfds (POLLOUT) of the sockets
+ * still connecting; how many (DLP_DIAL_MAXFDS at most)
+ */
+size_t dlp_smtp_dial_pollfds(const DLP_SMTP *s, struct pollfd *pfd,
+                             size_t max);
 
 /* dlp_smtp_dial_fd - the socket being connected (poll POLLOUT), or -1 */
 int dlp_smtp_dial_fd(const DLP_SMTP *s);

@@ -136,6 +136,13 @@ size_t dlp_config_nservers(const DLP_CONFIG *cfg);
 /* dlp_config_server_label - "host:port" of server I, for messages */
 const char *dlp_config_server_label(const DLP_CONFIG *cfg, size_t i);
 
+/*
+ * dlp_config_check_names - look up every server's name once (bounded),
+ * for a configuration check: 0, or -1 with "PATH: dlp.servers[I]: host
+ * NAME does not resolve: why" in ERR
+ */
+int dlp_config_check_names(const DLP_CONFIG *cfg, char *err, size_t errlen);
+
 /* ------------------------------------------------------------------ */
 /* Message store (dlp_body.c)                                           */
 /* ------------------------------------------------------------------ */
@@ -184,6 +191,18 @@ DLP_POOL *dlp_pool_create(void);
 
 /* dlp_pool_free - release the pool; no transaction may still use it */
 void dlp_pool_free(DLP_POOL *pool);
+
+/*
+ * dlp_pool_resolve - look up the names of CFG's servers now (each lookup
+ * bounded by a few seconds; call it when a configuration is loaded, not
+ * on a message's path) and keep refreshing them in a thread of the pool
+ * (a failed refresh keeps the last good addresses).  Messages never look
+ * a name up: a server with no known address is INTERNAL (internal:dns),
+ * TEMPFAIL.  0, or -1 with "host:port: why" of the last name that failed
+ * in ERR.
+ */
+int dlp_pool_resolve(DLP_POOL *pool, const DLP_CONFIG *cfg, char *err,
+                     size_t errlen);
 
 /* ------------------------------------------------------------------ */
 /* One message handed to the DLP (dlp_txn.c)                            */

@@ -86,7 +86,13 @@ static void main_usage(FILE *stream) {
           MAIN_DEFAULT_CONFIG);
 }
 
-/* main_check - -n: "FILE: ok" and 0, or "FILE:LINE: problem" and 1 */
+/* the host pool, for reloads (set before the reload thread starts) */
+static DLP_POOL *main_pool;
+
+/*
+ * main_check - -n: "FILE: ok" and 0, or "FILE:LINE: problem" (or a
+ * server name that does not resolve) and 1
+ */
 static int main_check(const char *path) {
   char err[1024];
   DLP_CONFIG *cfg = dlp_config_load(path, err, sizeof(err));
@@ -95,9 +101,29 @@ static int main_check(const char *path) {
     fprintf(stderr, "%s\n", err[0] ? err : path);
     return MAIN_EXIT_CONFIG;
   }
+  if (dlp_config_check_names(cfg, err, sizeof(err)) < 0) {
+    fprintf(stderr, "%s\n", err);
+    dlp_config_unref(cfg);
+    return MAIN_EXIT_CONFIG;
+  }
   printf("%s: ok\n", path);
   dlp_config_unref(cfg);
   return 0;
+}
+
+/*
+ * main_resolve - look CFG's server names up before it is used (bounded;
+ * messages never look names up): a name that does not resolve is logged,
+ * and its messages are tempfailed until a later lookup succeeds
+ */
+static void main_resolve(const DLP_CONFIG *cfg) {
+  char err[512];
+
+  if (dlp_pool_resolve(main_pool, cfg, err, sizeof(err)) < 0)
+    mlfi_log(LOG_WARNING,
+             "DLP server %s (its messages are tempfailed, reason "
+             "internal:dns, until it resolves)",
+             err);
 }
 
 /* main_reload - SIGHUP: a new configuration, or keep the old one */
@@ -109,6 +135,7 @@ static void main_reload(const char *path) {
     mlfi_log(LOG_ERR, "reload failed, keeping the old configuration: %s", err);
     return;
   }
+  main_resolve(cfg);
   mlfi_config_swap(cfg);
   mlfi_log(LOG_INFO, "configuration reloaded from %s", path);
 }
@@ -344,6 +371,8 @@ static int main_run_milter(DLP_CONFIG *cfg, const char *path,
     dlp_config_unref(cfg);
     return MAIN_EXIT_START;
   }
+  main_pool = pool;
+  main_resolve(cfg);
   mlfi_init(pool, cfg);
   main_signals(&set);
   pthread_sigmask(SIG_BLOCK, &set, NULL);

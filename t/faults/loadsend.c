@@ -123,6 +123,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "loadsend: %s\n", err);
     return 2;
   }
+  if (dlp_pool_resolve(pool, cfg, err, sizeof(err)) < 0)
+    fprintf(stderr, "loadsend: warning: %s\n", err);
   t_start = now_ms();
   t_from = t_start + warm * 1000;
   t_to = t_from + dur * 1000;

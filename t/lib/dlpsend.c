@@ -188,6 +188,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "dlpsend: out of memory\n");
     return 2;
   }
+  if (dlp_pool_resolve(pool, cfg, err, sizeof(err)) < 0)
+    fprintf(stderr, "dlpsend: warning: %s\n", err);
   for (k = 1; k <= count; k++) {
     if (k > 1 && interval > 0)
       usleep((useconds_t)interval * 1000);

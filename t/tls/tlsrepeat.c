@@ -76,6 +76,7 @@ static double one_round(DLP_CONFIG *cfg, int i, const char *sender,
     fprintf(stderr, "tlsrepeat: out of memory\n");
     exit(2);
   }
+  (void)dlp_pool_resolve(pool, cfg, NULL, 0);
   (void)dlp_txn_mail(txn, sender, NULL);
   (void)dlp_txn_rcpt(txn, rcpt, NULL, &st, &reply);
   if (dlp_body_write(dlp_txn_body(txn), msg, len) < 0) {
