@@ -60,14 +60,12 @@
 #include <errno.h>
 #include <libmilter/mfapi.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <syslog.h>
 #include <time.h>
-#include <unistd.h>
 
 /* One message (MAIL ... end of message or abort). */
 struct mlfi_msg {
@@ -108,42 +106,6 @@ static unsigned long mlfi_seq; /* last mid= given out (atomic) */
 
 #define MLFI_INTERNAL_DSN "4.3.0"
 #define MLFI_NO_REASON "internal:unknown" /* a verdict without a reason */
-#define MLFI_LOG_MAX 4096 /* longest log line, the rest is cut */
-
-/* where mlfi_log writes with -f; -1: syslog */
-static int mlfi_logfd = -1;
-
-/* mlfi_log_to - log lines to FD (-1: syslog) */
-void mlfi_log_to(int fd) {
-  mlfi_logfd = fd;
-}
-
-/*
- * mlfi_log - one line to syslog, or with -f straight to stderr in one
- * write() (glibc's LOG_PERROR would first try /dev/log on every call)
- */
-void mlfi_log(int priority, const char *fmt, ...) {
-  char line[MLFI_LOG_MAX];
-  va_list ap;
-  int n, m;
-
-  va_start(ap, fmt);
-  if (mlfi_logfd < 0) {
-    vsyslog(priority, fmt, ap);
-    va_end(ap);
-    return;
-  }
-  n = snprintf(line, sizeof(line), "%s[%ld]: ", MLFI_NAME, (long)getpid());
-  m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
-  va_end(ap);
-  if (m < 0)
-    m = 0;
-  n += m;
-  if ((size_t)n > sizeof(line) - 2)
-    n = (int)sizeof(line) - 2; /* truncated */
-  line[n++] = '\n';
-  (void)!write(mlfi_logfd, line, (size_t)n);
-}
 
 /* mlfi_init - install the pool and the first configuration */
 void mlfi_init(DLP_POOL *pool, DLP_CONFIG *cfg) {
