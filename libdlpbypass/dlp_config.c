@@ -8,7 +8,8 @@
  *   dlp_config with one reference and returns it.  On any problem it
  *   returns NULL with "FILE:LINE: what is wrong" in ERR: syntax errors,
  *   unknown keys ("unknown key 'dlp.foo'"), wrong types, out-of-range or
- *   malformed values, dlp.health.retry_max below retry_min, no servers,
+ *   malformed values (milter.strip_headers: header field names, at most
+ *   CFG_MAX_STRIP), dlp.health.retry_max below retry_min, no servers,
  *   and TLS settings that OpenSSL refuses
  *   (dlp_tls_create() runs at load time when any server's TLS level is
  *   not "none").  Unset keys take the defaults of DESIGN.md section 5.
@@ -26,12 +27,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #define CFG_DEFAULT_SOCKET "inet:10030@127.0.0.1"
 #define CFG_DEFAULT_SPILL 1048576
 #define CFG_DEFAULT_TMPDIR "/var/tmp"
 #define CFG_DEFAULT_HEADER "X-DLP-Bypass"
+#define CFG_MAX_STRIP 64 /* milter.strip_headers entries */
 #define CFG_MAX_TIMEOUT 3600
 #define CFG_MAX_SPILL (1024LL * 1024 * 1024)
 #define CFG_DNS_CHECK_MS 5000 /* -n: one name lookup may take this long */
@@ -65,6 +68,7 @@ static const struct cfg_key cfg_keys[] = {
     {"milter", "socket", K_STR, 0, 0, check_socket},
     {"milter", "spill_size", K_INT, 4096, CFG_MAX_SPILL, NULL},
     {"milter", "tmpdir", K_STR, 0, 0, check_nonempty},
+    {"milter", "strip_headers", K_STRLIST, 0, 0, check_header},
     {"dlp", "servers", K_LIST, 0, 0, NULL},
     {"dlp", "connect_timeout", K_INT, 1, CFG_MAX_TIMEOUT, NULL},
     {"dlp", "connect_stagger_ms", K_INT, 0, 60000, NULL},
@@ -95,6 +99,10 @@ static const struct cfg_key cfg_keys[] = {
     {"bypass", "enabled", K_BOOL, 0, 0, NULL},
     {"bypass", "header", K_STR, 0, 0, check_header},
 };
+
+/* milter.strip_headers when unset (bypass.header is added to any list) */
+static const char *const cfg_default_strip[] = {"X-DLP-Bypass",
+                                                "X-CFilter-Loop"};
 
 static const char *const tls_level_names[] = {"none", "may", "encrypt",
                                               "verify"};
@@ -467,6 +475,47 @@ static int cfg_copy_tls(const config_t *c, DLP_CONFIG *cfg) {
   return 0;
 }
 
+/* cfg_add_strip - NAME onto CFG's strip list unless there (any case) */
+static int cfg_add_strip(DLP_CONFIG *cfg, const char *name) {
+  size_t i;
+
+  for (i = 0; i < cfg->nstrip_headers; i++)
+    if (strcasecmp(cfg->strip_headers[i], name) == 0)
+      return 0;
+  if ((cfg->strip_headers[cfg->nstrip_headers] = strdup(name)) == NULL)
+    return -1;
+  cfg->nstrip_headers++;
+  return 0;
+}
+
+/*
+ * cfg_copy_strip - milter.strip_headers (already checked) or its default,
+ * and bypass.header, without duplicates; 0 or -1 (ENOMEM)
+ */
+static int cfg_copy_strip(const config_t *c, DLP_CONFIG *cfg) {
+  const config_setting_t *s = config_lookup(c, "milter.strip_headers");
+  size_t i, n = sizeof(cfg_default_strip) / sizeof(cfg_default_strip[0]);
+  const char *v;
+
+  if (s != NULL)
+    n = config_setting_type(s) == CONFIG_TYPE_STRING
+            ? 1
+            : (size_t)config_setting_length(s);
+  if ((cfg->strip_headers = calloc(n + 1, sizeof(char *))) == NULL)
+    return -1;
+  for (i = 0; i < n; i++) {
+    if (s == NULL)
+      v = cfg_default_strip[i];
+    else if (config_setting_type(s) == CONFIG_TYPE_STRING)
+      v = config_setting_get_string(s);
+    else
+      v = config_setting_get_string_elem(s, (int)i);
+    if (cfg_add_strip(cfg, v) < 0)
+      return -1;
+  }
+  return cfg_add_strip(cfg, cfg->bypass_header);
+}
+
 /* cfg_copy - every value of C, or its default, into CFG; 0 or -1 (ENOMEM) */
 static int cfg_copy(const config_t *c, DLP_CONFIG *cfg) {
   int enabled = 1, probe;
@@ -501,7 +550,8 @@ static int cfg_copy(const config_t *c, DLP_CONFIG *cfg) {
   cfg->health_probe = probe != 0;
   config_lookup_bool(c, "bypass.enabled", &enabled);
   cfg->bypass_enabled = enabled != 0;
-  if (cfg_copy_tls(c, cfg) < 0 || cfg_copy_servers(c, cfg) < 0)
+  if (cfg_copy_tls(c, cfg) < 0 || cfg_copy_servers(c, cfg) < 0 ||
+      cfg_copy_strip(c, cfg) < 0)
     return -1;
   return 0;
 }
@@ -522,6 +572,9 @@ static void cfg_free(DLP_CONFIG *cfg) {
   for (i = 0; i < cfg->tls.nfingerprints; i++)
     free(cfg->tls.fingerprints[i]);
   free(cfg->tls.fingerprints);
+  for (i = 0; i < cfg->nstrip_headers; i++)
+    free(cfg->strip_headers[i]);
+  free(cfg->strip_headers);
   free(cfg->tls.ca_file);
   free(cfg->tls.ca_path);
   free(cfg->tls.cert_file);
@@ -615,6 +668,17 @@ static int cfg_check_rows(struct cfg_loader *ld, const config_t *c,
                         "deadline (verdict row 1 unreachable)");
 }
 
+/* cfg_check_strip - at most CFG_MAX_STRIP milter.strip_headers entries */
+static int cfg_check_strip(struct cfg_loader *ld, const config_t *c) {
+  const config_setting_t *s = config_lookup(c, "milter.strip_headers");
+
+  if (s != NULL && config_setting_is_aggregate(s) &&
+      config_setting_length(s) > CFG_MAX_STRIP)
+    return cfg_fail(ld, s, "milter.strip_headers: more than %d names",
+                    CFG_MAX_STRIP);
+  return 0;
+}
+
 /* cfg_parse - read PATH into C and check it; 0 or -1 with the error set */
 static int cfg_parse(struct cfg_loader *ld, config_t *c) {
   const config_setting_t *dlp;
@@ -634,7 +698,7 @@ static int cfg_parse(struct cfg_loader *ld, config_t *c) {
     return -1;
   }
   if (cfg_check_group(ld, config_root_setting(c), "", "") < 0 ||
-      cfg_check_health(ld, c) < 0)
+      cfg_check_health(ld, c) < 0 || cfg_check_strip(ld, c) < 0)
     return -1;
   if ((dlp = config_lookup(c, "dlp")) == NULL)
     return cfg_fail(ld, NULL,
@@ -704,6 +768,14 @@ int dlp_config_bypass_enabled(const DLP_CONFIG *cfg) {
 /* dlp_config_bypass_header - bypass.header */
 const char *dlp_config_bypass_header(const DLP_CONFIG *cfg) {
   return cfg->bypass_header;
+}
+
+/*
+ * dlp_config_strip_header - name I of the header fields the milter strips
+ * (milter.strip_headers and bypass.header), NULL past the end
+ */
+const char *dlp_config_strip_header(const DLP_CONFIG *cfg, size_t i) {
+  return i < cfg->nstrip_headers ? cfg->strip_headers[i] : NULL;
 }
 
 /* dlp_config_nservers - how many DLP servers */

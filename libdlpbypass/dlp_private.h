@@ -54,6 +54,9 @@ struct dlp_config {
   char *milter_socket;          /* "inet:PORT@ADDR" or "unix:/path" */
   size_t spill_size;            /* milter.spill_size: bytes in memory */
   char *tmpdir;                 /* milter.tmpdir */
+  char **strip_headers;         /* milter.strip_headers + bypass.header,
+                                   no duplicates (any case) */
+  size_t nstrip_headers;
 
   /* dlp: */
   struct dlp_server *servers;

@@ -132,6 +132,12 @@ const char *dlp_config_path(const DLP_CONFIG *cfg);
 const char *dlp_config_milter_socket(const DLP_CONFIG *cfg);
 int dlp_config_bypass_enabled(const DLP_CONFIG *cfg);
 const char *dlp_config_bypass_header(const DLP_CONFIG *cfg);
+/*
+ * dlp_config_strip_header - name I (0, 1, ...) of the header fields the
+ * milter removes from every message (milter.strip_headers, default
+ * X-DLP-Bypass and X-CFilter-Loop, plus bypass.header); NULL past the end
+ */
+const char *dlp_config_strip_header(const DLP_CONFIG *cfg, size_t i);
 size_t dlp_config_nservers(const DLP_CONFIG *cfg);
 /* dlp_config_server_label - "host:port" of server I, for messages */
 const char *dlp_config_server_label(const DLP_CONFIG *cfg, size_t i);

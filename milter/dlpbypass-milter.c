@@ -13,8 +13,9 @@
  * thread starts.  libmilter's smfi_main() runs in a thread of its own; the
  * main thread is the dedicated signal thread and waits for them with
  * sigwait().  SIGHUP wakes a reload thread that loads the configuration
- * anew (a bad file is logged and the old configuration kept; connections
- * keep the configuration they started with); SIGTERM and SIGINT call
+ * anew (a bad file is logged and the old configuration kept; the new one
+ * applies from the next MAIL on every connection, a message in flight
+ * keeps the one it started with); SIGTERM and SIGINT call
  * smfi_stop().  At the end, messages in flight get MAIN_DRAIN_SECS to
  * finish.  The signal thread
  * is the main thread on purpose: libmilter starts its own sigwait()

@@ -6,7 +6,7 @@
  * bytes into dlp_txn_body, dlp_txn_eom at end of message) and turn the
  * library's answers into milter replies in one place, mlfi_libstatus():
  *   DELIVERED -> SMFIS_DISCARD (the DLP owns the message now)
- *   BYPASS    -> bypass header added (any the message brought deleted),
+ *   BYPASS    -> the stripped fields deleted, bypass header added,
  *                SMFIS_ACCEPT
  *   TEMPFAIL  -> 4xx reply, SMFIS_TEMPFAIL
  *   REJECT    -> the DLP's 5xx reply, SMFIS_REJECT
@@ -17,13 +17,25 @@
  * phrase (the DLP's reply to MAIL or to the final dot), so the text
  * handed to smfi_setreply drops it there (the log keeps it).
  *
- * State: struct mlfi_conn (smfi_setpriv) holds the configuration
- * reference taken at connect time and the current message; struct
- * mlfi_msg holds the DLP_TXN.  mlfi_msg_end() is the one cleanup that
- * abort, close, eom and a new MAIL on the same connection call.
+ * Header hygiene: the fields named by dlp_config_strip_header() (the
+ * bypass header, X-CFilter-Loop, milter.strip_headers; names in any case)
+ * never reach the DLP: mlfi_header() counts them instead of storing them.
+ * Every reply that lets Postfix's copy go on (SMFIS_ACCEPT: bypass) first
+ * deletes each of them (smfi_chgheader with its index among the fields of
+ * that name, last first); a deletion that fails is a TEMPFAIL.
+ *
+ * State: struct mlfi_conn (smfi_setpriv) holds the current message;
+ * struct mlfi_msg holds the DLP_TXN and the configuration reference taken
+ * at MAIL, kept to the message's end: a reload (SIGHUP) applies from the
+ * next MAIL on every connection, a message in flight keeps its own.
+ * mlfi_msg_end() is the one cleanup that abort, close, eom and a new MAIL
+ * on the same connection call.
  * Module state: the current configuration and the counts of open
  * connections and messages in flight (all under mlfi_lock), and the pool
  * (set once before smfi_main).
+ *
+ * Reasons: the library's DLP_RESULT.reason as it is; the milter's own
+ * refusals say internal:WHAT (memory, config, local, header, verdict).
  *
  * Logging: one line per decision, Postfix style:
  *   QUEUEID: verdict=V reason=R dlp=HOSTS delay=S.sss from=<S> nrcpt=N
@@ -48,24 +60,24 @@
 #include <errno.h>
 #include <libmilter/mfapi.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <syslog.h>
 #include <time.h>
-#include <unistd.h>
 
 /* One message (MAIL ... end of message or abort). */
 struct mlfi_msg {
+  DLP_CONFIG *cfg;       /* our reference, taken at MAIL */
   DLP_TXN *txn;          /* NULL once the message is refused */
   char qid[64];          /* Postfix queue id, macro {i} */
   const char *step;      /* the step under way, as dlpscan names it */
   unsigned long mid;     /* our number for it (mid=), unique per process */
   char *from;            /* envelope sender without <> */
   size_t nrcpt;          /* recipients that go on */
-  int nforged;           /* bypass header fields the message brought */
+  unsigned *nstrip;      /* per dlp_config_strip_header(cfg, i): fields
+                            of that name the message brought */
   struct timespec start; /* CLOCK_MONOTONIC at MAIL */
   double dlp_secs;       /* time spent in dlp_txn_mail/rcpt/eom */
   int logged;            /* the decision line is written */
@@ -73,10 +85,9 @@ struct mlfi_msg {
 
 /* One milter connection. */
 struct mlfi_conn {
-  DLP_CONFIG *cfg;      /* our reference, taken at connect */
-  int leadspc;          /* header values keep their leading space */
+  int leadspc;           /* header values keep their leading space */
   unsigned long noreply; /* SMFIP_NR_* negotiated: steps without a reply */
-  struct mlfi_msg *msg; /* the message in progress, or NULL */
+  struct mlfi_msg *msg;  /* the message in progress, or NULL */
 };
 
 /* A reply as handed to Postfix, for the log. */
@@ -94,42 +105,7 @@ static DLP_POOL *mlfi_pool;    /* set before smfi_main, then read-only */
 static unsigned long mlfi_seq; /* last mid= given out (atomic) */
 
 #define MLFI_INTERNAL_DSN "4.3.0"
-#define MLFI_LOG_MAX 4096 /* longest log line, the rest is cut */
-
-/* where mlfi_log writes with -f; -1: syslog */
-static int mlfi_logfd = -1;
-
-/* mlfi_log_to - log lines to FD (-1: syslog) */
-void mlfi_log_to(int fd) {
-  mlfi_logfd = fd;
-}
-
-/*
- * mlfi_log - one line to syslog, or with -f straight to stderr in one
- * write() (glibc's LOG_PERROR would first try /dev/log on every call)
- */
-void mlfi_log(int priority, const char *fmt, ...) {
-  char line[MLFI_LOG_MAX];
-  va_list ap;
-  int n, m;
-
-  va_start(ap, fmt);
-  if (mlfi_logfd < 0) {
-    vsyslog(priority, fmt, ap);
-    va_end(ap);
-    return;
-  }
-  n = snprintf(line, sizeof(line), "%s[%ld]: ", MLFI_NAME, (long)getpid());
-  m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
-  va_end(ap);
-  if (m < 0)
-    m = 0;
-  n += m;
-  if ((size_t)n > sizeof(line) - 2)
-    n = (int)sizeof(line) - 2; /* truncated */
-  line[n++] = '\n';
-  (void)!write(mlfi_logfd, line, (size_t)n);
-}
+#define MLFI_NO_REASON "internal:unknown" /* a verdict without a reason */
 
 /* mlfi_init - install the pool and the first configuration */
 void mlfi_init(DLP_POOL *pool, DLP_CONFIG *cfg) {
@@ -249,6 +225,9 @@ static void mlfi_msg_end(struct mlfi_conn *conn) {
     return;
   if (msg->txn != NULL)
     dlp_txn_free(msg->txn);
+  if (msg->cfg != NULL)
+    dlp_config_unref(msg->cfg);
+  free(msg->nstrip);
   free(msg->from);
   free(msg);
   conn->msg = NULL;
@@ -299,26 +278,62 @@ static void mlfi_fix_reply(DLP_REPLY *out, const DLP_REPLY *in, char c) {
              c == '4' ? "DLP filter: try again later" : "DLP filter: rejected");
 }
 
+/* mlfi_strip_index - where NAME is in MSG's strip list, or -1 */
+static int mlfi_strip_index(const struct mlfi_msg *msg, const char *name) {
+  const char *strip;
+  size_t i;
+
+  for (i = 0; (strip = dlp_config_strip_header(msg->cfg, i)) != NULL; i++)
+    if (strcasecmp(name, strip) == 0)
+      return (int)i;
+  return -1;
+}
+
 /*
- * mlfi_stamp - add the bypass header; 0 or -1.  Fields of that name the
- * message brought along are deleted first, so that the only one left is
- * ours (a failure there is logged, not fatal).
+ * mlfi_strip - delete from Postfix's copy every field of MSG's strip list
+ * that the message brought (per name, the last first); 0, or -1 with the
+ * name that could not be deleted in *FAILED
+ */
+static int mlfi_strip(SMFICTX *ctx, const struct mlfi_msg *msg,
+                      const char **failed) {
+  const char *strip;
+  char name[256];
+  size_t i;
+  unsigned j;
+
+  for (i = 0; (strip = dlp_config_strip_header(msg->cfg, i)) != NULL; i++) {
+    snprintf(name, sizeof(name), "%s", strip);
+    for (j = msg->nstrip[i]; j > 0; j--)
+      if (smfi_chgheader(ctx, name, (int)j, NULL) != MI_SUCCESS) {
+        *failed = strip;
+        return -1;
+      }
+  }
+  return 0;
+}
+
+/*
+ * mlfi_stamp - the modifications of a bypass: the stripped fields deleted,
+ * then our own bypass header added; 0, or -1 with what failed in WHY
  */
 static int mlfi_stamp(SMFICTX *ctx, const struct mlfi_conn *conn,
-                      const struct mlfi_msg *msg, const char *reason) {
+                      const struct mlfi_msg *msg, const char *reason, char *why,
+                      size_t len) {
   char name[256], value[64];
-  int i;
+  const char *failed = NULL;
 
-  snprintf(name, sizeof(name), "%s", dlp_config_bypass_header(conn->cfg));
-  for (i = msg != NULL ? msg->nforged : 0; i > 0; i--)
-    if (smfi_chgheader(ctx, name, i, NULL) != MI_SUCCESS)
-      mlfi_log(LOG_WARNING,
-               "%s: cannot delete the %s header the message "
-               "brought",
-               msg->qid, name);
+  if (mlfi_strip(ctx, msg, &failed) < 0) {
+    snprintf(why, len, "DLP filter: cannot delete the %s header", failed);
+    return -1;
+  }
+  snprintf(name, sizeof(name), "%s", dlp_config_bypass_header(msg->cfg));
   snprintf(value, sizeof(value), "%s%s", conn->leadspc ? " " : "",
            reason[0] ? reason : "bypass");
-  return smfi_addheader(ctx, name, value) == MI_SUCCESS ? 0 : -1;
+  if (smfi_addheader(ctx, name, value) != MI_SUCCESS) {
+    snprintf(why, len, "DLP filter: cannot add the %s header", name);
+    return -1;
+  }
+  return 0;
 }
 
 /*
@@ -332,22 +347,20 @@ static sfsistat mlfi_libstatus(SMFICTX *ctx, const struct mlfi_conn *conn,
                                struct mlfi_sent *sent) {
   memset(sent, 0, sizeof(*sent));
   sent->verdict = res->verdict;
-  sent->reason = res->reason[0] ? res->reason : "internal";
+  sent->reason = res->reason[0] ? res->reason : MLFI_NO_REASON;
   switch (res->verdict) {
   case DLP_VERDICT_DELIVERED:
     return at_eom ? SMFIS_DISCARD : SMFIS_CONTINUE;
   case DLP_VERDICT_BYPASS:
     if (!at_eom)
       return SMFIS_CONTINUE;
-    if (mlfi_stamp(ctx, conn, msg, res->reason) == 0)
+    if (mlfi_stamp(ctx, conn, msg, res->reason, sent->reply.text,
+                   sizeof(sent->reply.text)) == 0)
       return SMFIS_ACCEPT;
     sent->verdict = DLP_VERDICT_TEMPFAIL; /* never deliver unstamped */
-    sent->reason = "internal";
+    sent->reason = "internal:header";
     sent->reply.code = 451;
     snprintf(sent->reply.dsn, sizeof(sent->reply.dsn), MLFI_INTERNAL_DSN);
-    snprintf(sent->reply.text, sizeof(sent->reply.text),
-             "DLP filter: cannot add the %s header",
-             dlp_config_bypass_header(conn->cfg));
     mlfi_setreply(ctx, msg, &sent->reply);
     return SMFIS_TEMPFAIL;
   case DLP_VERDICT_REJECT:
@@ -360,7 +373,7 @@ static sfsistat mlfi_libstatus(SMFICTX *ctx, const struct mlfi_conn *conn,
     return SMFIS_TEMPFAIL;
   default: /* PENDING where a verdict is due: fail closed */
     sent->verdict = DLP_VERDICT_TEMPFAIL;
-    sent->reason = "internal";
+    sent->reason = "internal:verdict";
     mlfi_fix_reply(&sent->reply, &res->reply, '4');
     snprintf(sent->reply.dsn, sizeof(sent->reply.dsn), MLFI_INTERNAL_DSN);
     mlfi_setreply(ctx, msg, &sent->reply);
@@ -397,11 +410,13 @@ static void mlfi_log_decision(struct mlfi_msg *msg, const DLP_RESULT *res,
 }
 
 /*
- * mlfi_refuse - message-level refusal for an internal failure WHAT:
- * 451 4.3.0, logged, the DLP session closed (fail closed).
+ * mlfi_refuse - message-level refusal for an internal failure WHAT (its
+ * cause in one word: WORD, logged as reason=internal:WORD): 451 4.3.0,
+ * logged, the DLP session closed (fail closed).
  */
 static sfsistat mlfi_refuse(SMFICTX *ctx, struct mlfi_conn *conn,
-                            struct mlfi_msg *msg, const char *what) {
+                            struct mlfi_msg *msg, const char *word,
+                            const char *what) {
   DLP_RESULT res;
   struct mlfi_sent sent;
   sfsistat status;
@@ -410,16 +425,16 @@ static sfsistat mlfi_refuse(SMFICTX *ctx, struct mlfi_conn *conn,
   if (msg != NULL && msg->txn != NULL)
     res = *dlp_txn_result(msg->txn);
   res.verdict = DLP_VERDICT_TEMPFAIL;
-  snprintf(res.reason, sizeof(res.reason), "internal");
+  snprintf(res.reason, sizeof(res.reason), "internal:%s", word);
   res.reply.code = 451;
   snprintf(res.reply.dsn, sizeof(res.reply.dsn), MLFI_INTERNAL_DSN);
   snprintf(res.reply.text, sizeof(res.reply.text), "DLP filter: %s", what);
   status = mlfi_libstatus(ctx, conn, msg, &res, 0, &sent);
   if (msg == NULL) {
     mlfi_log(LOG_ERR,
-             "NOQUEUE: verdict=tempfail reason=internal dlp=none "
+             "NOQUEUE: verdict=tempfail reason=%s dlp=none "
              "delay=0.000 reply=\"451 4.3.0 DLP filter: %s\"",
-             what);
+             res.reason, what);
     return status;
   }
   if (!msg->logged)
@@ -455,8 +470,8 @@ static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
   *pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS);
   /* no SMFIP_SKIP: we need every byte */
   /* body chunks keep their reply: a store that fails is refused at once */
-  *pf1 = f1 & (SMFIP_HDR_LEADSPC | SMFIP_NOHELO | SMFIP_NR_HDR |
-               SMFIP_NR_EOH | SMFIP_NODATA | SMFIP_NOUNKNOWN);
+  *pf1 = f1 & (SMFIP_HDR_LEADSPC | SMFIP_NOHELO | SMFIP_NR_HDR | SMFIP_NR_EOH |
+               SMFIP_NODATA | SMFIP_NOUNKNOWN);
   *pf2 = 0;
   *pf3 = 0;
   conn->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
@@ -464,16 +479,17 @@ static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
   return SMFIS_CONTINUE;
 }
 
-/* mlfi_connect - take a reference to the configuration of the moment */
+/*
+ * mlfi_connect - the connection state; the configuration is taken per
+ * message (at MAIL), so that a reload reaches cached connections too
+ */
 static sfsistat mlfi_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *addr) {
   struct mlfi_conn *conn = mlfi_conn_of(ctx);
 
   (void)host;
   (void)addr;
   if (conn == NULL)
-    return mlfi_refuse(ctx, NULL, NULL, "out of memory");
-  if (conn->cfg == NULL && (conn->cfg = mlfi_config_get()) == NULL)
-    return mlfi_refuse(ctx, conn, NULL, "no configuration");
+    return mlfi_refuse(ctx, NULL, NULL, "memory", "out of memory");
   return SMFIS_CONTINUE;
 }
 
@@ -499,6 +515,15 @@ static sfsistat mlfi_early(SMFICTX *ctx, struct mlfi_conn *conn,
   return status;
 }
 
+/* mlfi_nstrip - how many names CFG's strip list has (at least 1) */
+static size_t mlfi_nstrip(const DLP_CONFIG *cfg) {
+  size_t n = 0;
+
+  while (dlp_config_strip_header(cfg, n) != NULL)
+    n++;
+  return n > 0 ? n : 1;
+}
+
 /* mlfi_envfrom - a new message: open the DLP transaction, send MAIL */
 static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv) {
   struct mlfi_conn *conn = mlfi_conn_of(ctx);
@@ -508,12 +533,10 @@ static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv) {
   dlp_verdict v;
 
   if (conn == NULL)
-    return mlfi_refuse(ctx, NULL, NULL, "out of memory");
+    return mlfi_refuse(ctx, NULL, NULL, "memory", "out of memory");
   mlfi_msg_end(conn);
-  if (conn->cfg == NULL && (conn->cfg = mlfi_config_get()) == NULL)
-    return mlfi_refuse(ctx, conn, NULL, "no configuration");
   if ((msg = calloc(1, sizeof(*msg))) == NULL)
-    return mlfi_refuse(ctx, conn, NULL, "out of memory");
+    return mlfi_refuse(ctx, conn, NULL, "memory", "out of memory");
   conn->msg = msg;
   pthread_mutex_lock(&mlfi_lock);
   mlfi_nmsg++;
@@ -525,9 +548,14 @@ static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv) {
   mlfi_note_qid(ctx, msg);
   msg->from = mlfi_unbracket(argv[0] != NULL ? argv[0] : "");
   if (msg->from == NULL)
-    return mlfi_refuse(ctx, conn, msg, "out of memory");
-  if ((msg->txn = dlp_txn_create(conn->cfg, mlfi_pool)) == NULL)
-    return mlfi_refuse(ctx, conn, msg, "cannot start a DLP transaction");
+    return mlfi_refuse(ctx, conn, msg, "memory", "out of memory");
+  if ((msg->cfg = mlfi_config_get()) == NULL)
+    return mlfi_refuse(ctx, conn, msg, "config", "no configuration");
+  if ((msg->nstrip = calloc(mlfi_nstrip(msg->cfg), sizeof(unsigned))) == NULL)
+    return mlfi_refuse(ctx, conn, msg, "memory", "out of memory");
+  if ((msg->txn = dlp_txn_create(msg->cfg, mlfi_pool)) == NULL)
+    return mlfi_refuse(ctx, conn, msg, "memory",
+                       "cannot start a DLP transaction");
   mlfi_timed_start(&t0);
   v = dlp_txn_mail(msg->txn, msg->from,
                    argv[0] != NULL ? (const char *const *)argv + 1 : NULL);
@@ -580,7 +608,7 @@ static sfsistat mlfi_envrcpt(SMFICTX *ctx, char **argv) {
     return mlfi_refused_again(ctx, conn);
   msg->step = "RCPT TO";
   if ((rcpt = mlfi_unbracket(argv[0] != NULL ? argv[0] : "")) == NULL)
-    return mlfi_refuse(ctx, conn, msg, "out of memory");
+    return mlfi_refuse(ctx, conn, msg, "memory", "out of memory");
   memset(&reply, 0, sizeof(reply));
   mlfi_timed_start(&t0);
   v = dlp_txn_rcpt(msg->txn, rcpt,
@@ -636,23 +664,30 @@ static sfsistat mlfi_noreply(const struct mlfi_conn *conn, unsigned long flag,
   return conn != NULL && (conn->noreply & flag) != 0 ? SMFIS_NOREPLY : status;
 }
 
-/* mlfi_header - "Name:value\r\n", byte for byte as the client sent it */
+/*
+ * mlfi_header - "Name:value\r\n", byte for byte as the client sent it;
+ * a field of the strip list is counted (for mlfi_strip), never stored
+ */
 static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value) {
   struct mlfi_conn *conn;
   struct mlfi_msg *msg = mlfi_msg_of(ctx, &conn);
   DLP_BODY *body;
+  int strip;
 
   if (msg == NULL)
     return mlfi_noreply(conn, SMFIP_NR_HDR, mlfi_refused_again(ctx, conn));
+  if ((strip = mlfi_strip_index(msg, name)) >= 0) {
+    msg->nstrip[strip]++;
+    return mlfi_noreply(conn, SMFIP_NR_HDR, SMFIS_CONTINUE);
+  }
   body = dlp_txn_body(msg->txn);
-  if (strcasecmp(name, dlp_config_bypass_header(conn->cfg)) == 0)
-    msg->nforged++;
   if (dlp_body_write(body, name, strlen(name)) < 0 ||
       dlp_body_write(body, conn->leadspc ? ":" : ": ", conn->leadspc ? 1 : 2) <
           0 ||
       mlfi_write_value(body, value) < 0 || dlp_body_write(body, "\r\n", 2) < 0)
-    return mlfi_noreply(conn, SMFIP_NR_HDR,
-                        mlfi_refuse(ctx, conn, msg, "cannot store the message"));
+    return mlfi_noreply(
+        conn, SMFIP_NR_HDR,
+        mlfi_refuse(ctx, conn, msg, "local", "cannot store the message"));
   return mlfi_noreply(conn, SMFIP_NR_HDR, SMFIS_CONTINUE);
 }
 
@@ -664,8 +699,9 @@ static sfsistat mlfi_eoh(SMFICTX *ctx) {
   if (msg == NULL)
     return mlfi_noreply(conn, SMFIP_NR_EOH, mlfi_refused_again(ctx, conn));
   if (dlp_body_write(dlp_txn_body(msg->txn), "\r\n", 2) < 0)
-    return mlfi_noreply(conn, SMFIP_NR_EOH,
-                        mlfi_refuse(ctx, conn, msg, "cannot store the message"));
+    return mlfi_noreply(
+        conn, SMFIP_NR_EOH,
+        mlfi_refuse(ctx, conn, msg, "local", "cannot store the message"));
   return mlfi_noreply(conn, SMFIP_NR_EOH, SMFIS_CONTINUE);
 }
 
@@ -677,8 +713,9 @@ static sfsistat mlfi_body(SMFICTX *ctx, unsigned char *chunk, size_t len) {
   if (msg == NULL)
     return mlfi_noreply(conn, SMFIP_NR_BODY, mlfi_refused_again(ctx, conn));
   if (dlp_body_write(dlp_txn_body(msg->txn), chunk, len) < 0)
-    return mlfi_noreply(conn, SMFIP_NR_BODY,
-                        mlfi_refuse(ctx, conn, msg, "cannot store the message"));
+    return mlfi_noreply(
+        conn, SMFIP_NR_BODY,
+        mlfi_refuse(ctx, conn, msg, "local", "cannot store the message"));
   return mlfi_noreply(conn, SMFIP_NR_BODY, SMFIS_CONTINUE);
 }
 
@@ -699,7 +736,7 @@ static sfsistat mlfi_eom(SMFICTX *ctx) {
   }
   msg->step = "end of DATA";
   if (dlp_body_finish(dlp_txn_body(msg->txn)) < 0) {
-    status = mlfi_refuse(ctx, conn, msg, "cannot store the message");
+    status = mlfi_refuse(ctx, conn, msg, "local", "cannot store the message");
     mlfi_msg_end(conn);
     return status;
   }
@@ -709,7 +746,7 @@ static sfsistat mlfi_eom(SMFICTX *ctx) {
   mlfi_timed_end(msg, &t0);
   res = dlp_txn_result(msg->txn);
   if (v != res->verdict || v == DLP_VERDICT_PENDING) {
-    status = mlfi_refuse(ctx, conn, msg, "no verdict");
+    status = mlfi_refuse(ctx, conn, msg, "verdict", "no verdict");
   } else {
     status = mlfi_libstatus(ctx, conn, msg, res, 1, &sent);
     if (!msg->logged)
@@ -732,8 +769,6 @@ static sfsistat mlfi_close(SMFICTX *ctx) {
   if (conn == NULL)
     return SMFIS_CONTINUE;
   mlfi_msg_end(conn);
-  if (conn->cfg != NULL)
-    dlp_config_unref(conn->cfg);
   free(conn);
   smfi_setpriv(ctx, NULL);
   pthread_mutex_lock(&mlfi_lock);

@@ -6,8 +6,9 @@
  * Ownership: mlfi_init() takes the caller's reference on CFG and borrows
  * POOL until mlfi_shutdown(); mlfi_config_swap() takes the reference on
  * the new configuration and drops the module's reference on the old one.
- * Connections hold their own reference to the configuration they started
- * with, so a swap never changes a message in flight.
+ * Each message holds its own reference to the configuration of the moment
+ * it started (MAIL), so a swap applies from the next message on every
+ * connection and never changes a message in flight.
  */
 #ifndef MLFI_H
 #define MLFI_H

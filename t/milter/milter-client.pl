@@ -5,6 +5,7 @@
 # added).  Sends one message and prints one line per reply:
 #   optneg ACTIONS PROTOCOL / leadspc yes|no / connect R / helo R / mail R / rcpt R /
 #   header R (only when not 'c') / eoh R / body R / eom +ADD name value /
+#   eom -DEL INDEX name / eom ~CHG INDEX name value (smfi_chgheader) /
 #   progress N (smfi_progress calls during eom) / eom R
 # where R is the reply letter (c continue, a accept, d discard, r reject,
 # t tempfail, y replycode TEXT).
@@ -70,6 +71,12 @@ my $progress = 0;
 for (;;) {
     my ($rc, $rd) = reply();
     if ($rc eq 'h') { show('eom +ADD', $rc, $rd); next; }
+    if ($rc eq 'm') {   # smfi_chgheader: index, name, value ("": delete)
+        my ($i, $nv) = (unpack('N', $rd), substr($rd, 4));
+        my ($n, $v) = split /\0/, $nv, -1;
+        print "eom ", ($v eq '' ? "-DEL $i $n" : "~CHG $i $n $v"), "\n";
+        next;
+    }
     if ($rc eq 'p') { $progress++; next; }   # smfi_progress()
     print "progress $progress\n";
     show('eom', $rc, $rd);

@@ -14,7 +14,8 @@
 #                                     PORTBASE+N in that order; MT_BYPASS,
 #                                     MT_CONNECT, MT_COMMAND, MT_DATA,
 #                                     MT_DEADLINE, MT_HEADER, MT_SPILL,
-#                                     MT_TMPDIR override defaults
+#                                     MT_TMPDIR, MT_STRIP (the inside of
+#                                     milter.strip_headers) override defaults
 #   mt_start CONF                     start the milter in the foreground on
 #                                     unix:$MT_DIR/milter.sock, log in
 #                                     $MT_LOG (MT_VALGRIND=1: under valgrind)
@@ -109,6 +110,7 @@ mt_conf() {
         echo "  socket = \"inet:$(mt_port 9)@127.0.0.1\";"
         [ -n "$MT_SPILL" ] && echo "  spill_size = $MT_SPILL;"
         [ -n "$MT_TMPDIR" ] && echo "  tmpdir = \"$MT_TMPDIR\";"
+        [ -n "$MT_STRIP" ] && echo "  strip_headers = ( $MT_STRIP );"
         echo "};"
         echo "dlp: {"
         tb_conf_servers "${hp[@]}"

@@ -1,4 +1,5 @@
--- reload.lua - a connection that outlives a reload, and one after it
+-- reload.lua - a connection that outlives a reload (its next message
+-- takes the new configuration), and one opened after it
 dofile(lib)
 local a = open()
 local r = simple(a, "QR1", "R1")
@@ -17,7 +18,7 @@ for _ = 1, 50 do
     mt.sleep(0.1)
 end
 check(ok, "no reload in the log")
-r = simple(a, "QR2", "R2")   -- the old connection: the old DLP host
+r = simple(a, "QR2", "R2")   -- the old connection: already the new host
 check(r == SMFIR_DISCARD, "R2: reply " .. reply_name(r))
 local b = open()
 r = simple(b, "QR3", "R3")   -- a new connection: the new DLP host

@@ -1,7 +1,7 @@
 #!/bin/bash
 # valgrind.sh - the milter under valgrind --leak-check=full through the
 # main paths (delivered, several messages and an abort on one connection,
-# per-recipient refusals, bypass, reload) has no memory errors and leaks
+# per-recipient refusals, bypass with stripped fields, reload) has no memory errors and leaks
 # nothing, and exits 0 on SIGTERM.
 . "$(dirname "$0")/mtlib.sh"
 command -v valgrind >/dev/null || { echo "SKIP: valgrind is not installed"; exit 77; }
@@ -26,6 +26,8 @@ cp "$MT_DIR/c3" "$MT_DIR/c"
 kill -HUP "$MT_MILTER_PID"
 sleep 1
 mt_run unreachable.lua -D header=X-DLP-Bypass
+mt_run strip.lua -D mode=bypass -D header=X-DLP-Bypass \
+    -D strip=X-DLP-Bypass,X-CFilter-Loop -D keep=X-Keep
 kill -TERM "$MT_MILTER_PID"
 status=0
 wait "$MT_MILTER_PID" || status=$?

@@ -39,6 +39,18 @@ static const char *srcfile(const char *rel) {
   return path;
 }
 
+/* strip_names - the strip list of CFG joined by ',' (static buffer) */
+static const char *strip_names(const DLP_CONFIG *cfg) {
+  static char buf[1024];
+  const char *name;
+  size_t i, n = 0;
+
+  buf[0] = 0;
+  for (i = 0; (name = dlp_config_strip_header(cfg, i)) != NULL; i++)
+    n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", i ? "," : "", name);
+  return buf;
+}
+
 #define SERVER "dlp: { servers = ( { host = \"127.0.0.1\"; port = 25; } ); };\n"
 
 struct bad {
@@ -185,6 +197,23 @@ static const struct bad bads[] = {
      "header field name"},
     {"empty header", SERVER "bypass: {\n header = \"\";\n};\n", 3,
      "must not be empty"},
+    {"strip_headers name with a colon",
+     SERVER "milter: {\n strip_headers = (\n \"X-Ok\",\n \"X-Bad:\" );\n};\n",
+     5, "milter.strip_headers: \"X-Bad:\" is not a header field name"},
+    {"strip_headers name with a space",
+     SERVER "milter: {\n strip_headers = ( \"X Bad\" );\n};\n", 3,
+     "header field name"},
+    {"strip_headers empty name",
+     SERVER "milter: {\n strip_headers = ( \"\" );\n};\n", 3,
+     "must not be empty"},
+    {"strip_headers not strings",
+     SERVER "milter: {\n strip_headers = ( 1 );\n};\n", 3, "list of strings"},
+    {"strip_headers a group",
+     SERVER "milter: {\n strip_headers = { a = \"b\"; };\n};\n", 3,
+     "milter.strip_headers"},
+    {"unknown key beside strip_headers",
+     SERVER "milter: {\n strip_header = ( \"X-A\" );\n};\n", 3,
+     "unknown key 'milter.strip_header'"},
     {"socket without scheme", SERVER "milter: {\n socket = \"10030\";\n};\n", 3,
      "milter.socket"},
     {"socket inet without port",
@@ -323,6 +352,9 @@ static void test_full(void) {
   tap_ok(!dlp_config_bypass_enabled(cfg) &&
              strcmp(dlp_config_bypass_header(cfg), "X-DLP-Skipped") == 0,
          "bypass.enabled false, bypass.header");
+  tap_ok(strcmp(strip_names(cfg), "X-CFilter-Loop,X-Spam-Flag,X-DLP-Skipped") ==
+             0,
+         "milter.strip_headers (and bypass.header)");
   dlp_config_unref(cfg);
 }
 
@@ -353,6 +385,53 @@ static void test_good_variants(void) {
     DLP_CONFIG *cfg = dlp_config_load(write_conf(goods[i]), err, sizeof(err));
 
     tap_ok(cfg != NULL, "good variant %zu loads (%s)", i, cfg ? "" : err);
+    dlp_config_unref(cfg);
+  }
+}
+
+/* strip_case - TEXT loads and its strip list is WANT */
+static void strip_case(const char *text, const char *want, const char *what) {
+  char err[512];
+  DLP_CONFIG *cfg = dlp_config_load(write_conf(text), err, sizeof(err));
+
+  if (!tap_ok(cfg != NULL && strcmp(strip_names(cfg), want) == 0,
+              "strip_headers: %s", what))
+    printf("#   got '%s' (%s)\n#   want '%s'\n", cfg ? strip_names(cfg) : "",
+           cfg ? "" : err, want);
+  dlp_config_unref(cfg);
+}
+
+/* test_strip_headers - default, explicit lists, bypass.header always in */
+static void test_strip_headers(void) {
+  char text[4096], list[3000];
+  size_t n = 0;
+  int i;
+
+  strip_case(SERVER, "X-DLP-Bypass,X-CFilter-Loop", "default");
+  strip_case(SERVER "bypass: { header = \"X-Corp-Bypass\"; };\n",
+             "X-DLP-Bypass,X-CFilter-Loop,X-Corp-Bypass",
+             "default plus another bypass.header");
+  strip_case(SERVER "milter: { strip_headers = ( \"X-Spam-Flag\" ); };\n",
+             "X-Spam-Flag,X-DLP-Bypass", "own list, bypass.header added");
+  strip_case(SERVER "milter: { strip_headers = \"X-One\"; };\n",
+             "X-One,X-DLP-Bypass", "a single string");
+  strip_case(SERVER "milter: { strip_headers = ( ); };\n", "X-DLP-Bypass",
+             "empty list: bypass.header only");
+  strip_case(SERVER "milter: { strip_headers = [ \"x-cfilter-loop\","
+                    " \"X-CFILTER-LOOP\", \"x-dlp-bypass\" ]; };\n",
+             "x-cfilter-loop,x-dlp-bypass", "duplicates (any case) once");
+  for (i = 0; i < 65; i++)
+    n += (size_t)snprintf(list + n, sizeof(list) - n, "%s\"X-H%d\"",
+                          i ? ", " : "", i);
+  snprintf(text, sizeof(text),
+           SERVER "milter: {\n strip_headers = ( %s );\n};\n", list);
+  {
+    char err[512];
+    DLP_CONFIG *cfg = dlp_config_load(write_conf(text), err, sizeof(err));
+
+    tap_ok(cfg == NULL &&
+               strstr(err, ":3: milter.strip_headers: more than 64") != NULL,
+           "strip_headers: 65 names refused (%s)", err);
     dlp_config_unref(cfg);
   }
 }
@@ -413,6 +492,7 @@ int main(void) {
   test_full();
   test_good_variants();
   test_health_defaults();
+  test_strip_headers();
   test_sample();
   rc = tap_done();
   snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
