@@ -9,8 +9,11 @@
 # the test flushes the queue); nothing is bypassed (no X-DLP-Bypass header
 # at the Internet sink), nothing bounced.  Meant for the sanitizer build
 # (bash t/sanitize t/faults/syn_drop_milter_load.sh) as much as the plain
-# one: the first 5 s pile the abandoned connects to the dead host up in
-# the pool's sweeper.
+# one: in the first 5 s every message dials the dead host, abandons that
+# connect after the 250 ms stagger and hands it to the pool's sweeper
+# until its connect timeout: some 300 connects in flight at once.  The
+# gateway's dlpscan and 10025 smtpd process limits are raised from the
+# fragments' 10 to 30 so that the offered rate reaches the milter.
 # The milter runs in a network namespace of this test where 10.200.0.2 is
 # a local address whose SYNs iptables drops.  SDML_RATE (msg/s, default
 # 70), SDML_SECS (default 15), SDML_SESSIONS (per batch, default 5).
@@ -31,6 +34,20 @@ tl_in_ns iptables -A INPUT -d 10.200.0.2 -p tcp --syn -j DROP ||
     tl_skip "iptables refused a rule in the namespace"
 TL_MILTER_SOCKET_PF=unix:$TL_DIR/milter.sock
 tl_setup
+# 70 msg/s, each waiting the 250 ms stagger while the dead host is not yet
+# known down, need some 20 milter sessions at once: the fragments' 10
+# dlpscan/10025 processes would cap the milter at 40 msg/s (10 / 0.25 s)
+# and the offered rate would pile up in the gateway's queue instead
+GW=$(tl_pf_dir gw)
+tl_pf_main gw "dlpscan_destination_concurrency_limit = 30" \
+    "dlpscan_initial_destination_concurrency = 30" # no slow start either
+sed -i -e 's/^\(dlpscan *unix *- *- *n *- *\)10 /\130 /' \
+    -e "s/^\(127\.0\.0\.1:$(tl_port 1) *inet *n *- *n *- *\)10 /\130 /" "$GW/master.cf"
+[ "$(grep -cE '^(dlpscan|127\.0\.0\.1:'"$(tl_port 1)"') .* 30 +smtpd?$' "$GW/master.cf")" = 2 ] ||
+    tl_fail "could not raise the process limits in $GW/master.cf: $(grep -E '^(dlpscan|127)' "$GW/master.cf")"
+tl_pf_stop gw
+tl_pf_start gw
+tl_wait_port "$(tl_port 1)" || tl_fail "gateway :10025 smtpd does not listen"
 tl_sink_ns dlp "127.0.0.1:$(tl_port 6)"
 tl_wait_port "$(tl_port 6)" 5 ns || tl_fail "the DLP sink did not start"
 # the shipped defaults but for the servers: connect_timeout said
