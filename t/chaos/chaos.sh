@@ -136,7 +136,7 @@ if [ $rc != 0 ]; then
     keep=$(mktemp -d "${CHAOS_KEEP:-/tmp}/chaos.$SEED.XXXX")
     cp "$TL_DIR"/{fleet.log,milter.log,sent.log,queue.json,oracle.out,dlp.conf} \
         "$(tl_pf_dir gw)/maillog" "$keep/" 2>/dev/null
-    head -n "${CHAOS_SHOW:-150}" "$TL_DIR/oracle.out"
+    grep -Ev '^(chaos|oracle):' "$TL_DIR/oracle.out" | head -n "${CHAOS_SHOW:-150}"
     grep -E '^(chaos|oracle):' "$TL_DIR/oracle.out"
     echo "FAIL: chaos: seed $SEED: logs kept in $keep"
     exit 1
