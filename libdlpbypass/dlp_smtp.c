@@ -800,6 +800,7 @@ int dlp_smtp_mail(DLP_SMTP *s, const char *sender, const char *const *args,
   smtp_ready(s, "dlp_smtp_mail");
   s->deadline = deadline_ms;
   s->queue_id[0] = 0;
+  s->content = 0; /* a new transaction: no content of it sent yet */
   if (dlp_cmd_envelope(s->cmd, "MAIL FROM", sender, args, 0, s->caps) < 0) {
     smtp_fail(s, DLP_OUTCOME_INTERNAL, "4.3.0",
               "DLP %s: envelope sender not safe to send, refused", s->label);

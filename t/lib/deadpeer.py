@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """deadpeer.py - a stand-in DLP behind an L4 load balancer whose node died.
 
-Usage: deadpeer.py PORT LOG K [nopipe]
+Usage: deadpeer.py PORT LOG K [nopipe|mailstall]
 
 Listens on 127.0.0.1:PORT and answers each new connection like a healthy
 DLP (PIPELINING offered unless "nopipe"; 250 to the dot), but after K
 messages on one connection it goes silent on that connection: it keeps
 reading and never replies again (the balancer still holds the old
-connection; the node behind it is gone).  New connections work.  LOG
+connection; the node behind it is gone).  With "mailstall" (no
+PIPELINING) it still answers the RSET after the K messages and goes
+silent from the next MAIL on.  New connections work.  LOG
 gets "conn N open", "conn N silent" and "conn N accepted MSG" lines.
 """
 import socket
@@ -15,7 +17,8 @@ import sys
 import threading
 
 PORT, LOG, K = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-PIPE = not (len(sys.argv) > 4 and sys.argv[4] == "nopipe")
+MODE = sys.argv[4] if len(sys.argv) > 4 else "pipe"
+PIPE = MODE == "pipe"
 lock = threading.Lock()
 nconn = [0]
 
@@ -46,7 +49,7 @@ def serve(c, n):
                 done += 1
                 log("conn %d accepted %d" % (n, done))
                 c.sendall(b"250 2.0.0 Ok: queued as DEAD%dM%d\r\n" % (n, done))
-                if done >= K:
+                if done >= K and MODE != "mailstall":
                     silent = True
                     log("conn %d silent" % n)
                     break
@@ -61,6 +64,10 @@ def serve(c, n):
             elif cmd.startswith(b"DATA"):
                 c.sendall(b"354 go ahead\r\n")
                 in_data = True
+            elif cmd.startswith(b"MAIL") and done >= K and MODE == "mailstall":
+                silent = True
+                log("conn %d silent" % n)
+                break
             elif cmd.startswith(b"QUIT"):
                 c.sendall(b"221 bye\r\n")
                 return
