@@ -73,14 +73,15 @@ char *dlp_reply_escape_percent(const char *text, char *buf, size_t buflen);
 /* How one attempt at one DLP host ended. */
 typedef enum {
   DLP_OUTCOME_NONE = 0,        /* not tried (yet) */
-  DLP_OUTCOME_UNREACHABLE,     /* TCP connect failed, name did not resolve */
+  DLP_OUTCOME_UNREACHABLE,     /* TCP connect failed at the network */
   DLP_OUTCOME_SESSION_TIMEOUT, /* connected, then a step timed out before the
-                                  final dot was sent */
-  DLP_OUTCOME_BUSY,            /* 4xx (or hang-up) before the transaction:
-                                  greeting, EHLO/HELO (row 6) */
-  DLP_OUTCOME_DEFERRED,        /* 4xx in the transaction, hang-up, or no
-                                  reply to the final dot (row 5) */
-  DLP_OUTCOME_REJECTED,        /* 5xx at any step (row 7) */
+                                  content began (the 354 wait included) */
+  DLP_OUTCOME_BUSY,            /* 4xx/5xx (or hang-up) before the
+                                  transaction: greeting, EHLO/HELO (row 6) */
+  DLP_OUTCOME_DEFERRED,        /* 4xx in the transaction, hang-up, a stall
+                                  in the content, no reply or not 250 to
+                                  the final dot (row 5) */
+  DLP_OUTCOME_REJECTED,        /* 5xx in the transaction (row 7) */
   DLP_OUTCOME_TLS_FAILED,      /* required TLS could not be had (row 8) */
   DLP_OUTCOME_ACCEPTED,        /* 250 after the final dot (row 9) */
   DLP_OUTCOME_INTERNAL         /* our own failure (row 10) */
