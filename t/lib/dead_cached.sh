@@ -19,14 +19,17 @@ host="127\.0\.0\.1\[127\.0\.0\.1\]:"
 # the shipped defaults (dlpbypass.conf(5))
 export LT_CONNECT=5 LT_COMMAND=10 LT_DATA=120 LT_DEADLINE=25
 
-for mode in pipe nopipe mailstall; do
+# pipe30: the same with command_timeout = 30 (the contract's example,
+# longer than the session deadline): the reuse check bounds the wait
+for mode in pipe nopipe mailstall pipe30; do
     case $mode in pipe) n=1 bound=9000 ;; nopipe) n=2 bound=9000 ;;
+    pipe30) n=4 bound=9000 ;;
     # messages 2 and 3 each pay one command timeout (10 s) at MAIL
     mailstall) n=3 bound=25000 ;; esac
     lt_serve "deadpeer $mode" "$n" "$LT_DIR/peer$n.err" \
         python3 "$top_srcdir/t/lib/deadpeer.py" "$(lt_port "$n")" \
-        "$LT_DIR/peer$n.log" 1 $mode
-    lt_conf "$LT_DIR/c$n" "$n"
+        "$LT_DIR/peer$n.log" 1 "${mode%30}"
+    LT_COMMAND=$([ $mode = pipe30 ] && echo 30 || echo 10) lt_conf "$LT_DIR/c$n" "$n"
     start=$(date +%s%N)
     lt_sendn "$LT_DIR/c$n" 3 300 s@example.com r@example.com <"$LT_DIR/msg"
     ms=$((($(date +%s%N) - start) / 1000000))
