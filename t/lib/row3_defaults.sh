@@ -1,9 +1,11 @@
 #!/bin/bash
 # row3_defaults.sh - TESTING.md row 18 at the shipped defaults: a host
 # that accepts TCP and then hangs at a step before the content (greeting,
-# EHLO, MAIL, RCPT) gets its share of the session deadline, not the whole
-# of it, so a healthy second host still takes the message (row 3), never
-# a tempfail or a bypass.  And issue 9's three-host case: the first host
+# EHLO, MAIL, RCPT) is given up after command_timeout or its share of
+# the session deadline, whichever is shorter, never the whole deadline,
+# so a healthy second host still takes the message (row 3), never a
+# tempfail or a bypass; also with command_timeout 30 (the contract's
+# example, longer than the deadline).  And issue 9's three-host case: the first host
 # drops SYNs, the second accepts and never greets, the third is healthy:
 # the third takes the message (no connect is started on a spent
 # deadline).  Shipped defaults for greeting and RCPT and the three hosts
@@ -38,7 +40,9 @@ ns_sink() {
     lt_fail "smtp-sink on port $port did not start"
 }
 # conf FILE SCALE SERVER... - SERVER "drop" (10.202.0.2) or a sink N;
-# SCALE 1: the shipped defaults, 5: all of them divided by 5
+# SCALE 1: the shipped defaults (no timeout written: a change of a
+# default is tested too), 5: all of them divided by 5, 30: the defaults
+# but command_timeout 30 (longer than the deadline: the share decides)
 conf() {
     local f=$1 scale=$2 h sep=""
     shift 2
@@ -52,9 +56,13 @@ conf() {
             fi
             sep=,
         done
-        echo "); connect_timeout = $((5 / scale)); command_timeout = $((10 / scale));"
-        echo "  data_timeout = $((120 / scale)); session_deadline = $((25 / scale));"
-        echo "  connect_stagger_ms = $((250 / scale)); helo_name = \"gw.test\"; };"
+        echo '); helo_name = "gw.test";'
+        case $scale in
+        5) echo "connect_timeout = 1; command_timeout = 2; data_timeout = 24;"
+           echo "session_deadline = 5; connect_stagger_ms = 50;" ;;
+        30) echo "command_timeout = 30;" ;;
+        esac
+        echo '};'
     } >"$f"
 }
 # send CONF - one message through dlpsend in the namespace; ms in $MS
@@ -89,6 +97,7 @@ hang 1 greeting 1 9500 14000   # defaults: command_timeout (10 s) < share
 hang 2 EHLO 5 1500 4000        # scaled: the command timeout (2 s) < share
 hang 3 MAIL 5 1500 4000
 hang 4 RCPT 1 9500 14000
+hang 1 greeting 30 11500 15000 # command 30 > deadline: the share, 12.5 s
 
 # 2. drop, never greets, healthy: the healthy host decides
 conf "$LT_DIR/c3h" 1 drop 1 5
