@@ -33,6 +33,11 @@
 #   tb_conf_limits CONNECT COMMAND DATA DEADLINE
 #                                  the timeout, session_deadline and
 #                                  helo_name lines of a dlp: group
+#   tb_netns_drop NS ADDR          make network namespace NS (root only)
+#                                  with lo up and ADDR on it, TCP SYNs
+#                                  to ADDR dropped by iptables; where
+#                                  that cannot be done: NS removed, a
+#                                  SKIP line, exit 77
 #   tb_pf_master_cf                the internal services of a private
 #                                  Postfix instance's master.cf (Debian's
 #                                  master.cf.dist, chroot off, no network
@@ -163,6 +168,25 @@ tb_conf_limits() {
     echo "  data_timeout = $3;"
     echo "  session_deadline = $4;"
     echo "  helo_name = \"gw.test\";"
+}
+
+# tb_netns_drop - a namespace where ADDR drops SYNs, or skip the test
+tb_netns_drop() {
+    local ns=$1 addr=$2 why=""
+    [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespace)"; exit 77; }
+    ip netns add "$ns" 2>/dev/null ||
+        { echo "SKIP: cannot create a network namespace (ip netns add refused)"; exit 77; }
+    if ! ip netns exec "$ns" ip link set lo up ||
+        ! ip netns exec "$ns" ip addr add "$addr/32" dev lo; then
+        why="cannot configure the namespace's loopback"
+    elif ! ip netns exec "$ns" iptables -A INPUT -d "$addr" -p tcp --syn \
+        -j DROP 2>/dev/null; then
+        why="iptables refused (no netfilter in this kernel?)"
+    fi
+    [ -z "$why" ] && return 0
+    ip netns del "$ns" 2>/dev/null
+    echo "SKIP: $why"
+    exit 77
 }
 
 # tb_pf_master_cf - print the internal services of a test master.cf

@@ -19,17 +19,11 @@
 lt_init syn_drop_load 26100
 LOADSEND=$top_builddir/t/faults/loadsend
 [ -x "$LOADSEND" ] || lt_fail "$LOADSEND not built (make check builds it)"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespace)"; exit 77; }
 NS=dlpF-syndrop-$$
-ip netns add "$NS" 2>/dev/null ||
-    { echo "SKIP: cannot create a network namespace (ip netns add refused)"; exit 77; }
+tb_netns_drop "$NS" 10.200.0.2
 SINK=
 trap '[ -n "$SINK" ] && kill $SINK 2>/dev/null; ip netns pids "$NS" 2>/dev/null | xargs -r kill -9; ip netns del "$NS" 2>/dev/null; lt_cleanup' EXIT
 in_ns() { ip netns exec "$NS" "$@"; }
-in_ns ip link set lo up && in_ns ip addr add 10.200.0.2/32 dev lo ||
-    { echo "SKIP: cannot configure the namespace's loopback"; exit 77; }
-in_ns iptables -A INPUT -d 10.200.0.2 -p tcp --syn -j DROP 2>/dev/null ||
-    { echo "SKIP: iptables refused (no netfilter in this kernel?)"; exit 77; }
 port=$(lt_port 0)
 in_ns "$SMTP_SINK" -u nobody 127.0.0.1:$port 100 >"$LT_DIR/sink.log" 2>&1 &
 SINK=$!

@@ -9,16 +9,10 @@
 # namespaces or iptables).  Ports 20130-20139 (in the namespace).
 . "$(dirname "$0")/libtest.sh"
 lt_init stagger 20130
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespace)"; exit 77; }
 NS=dlpL-stagger-$$
-ip netns add "$NS" 2>/dev/null ||
-    { echo "SKIP: cannot create a network namespace (ip netns add refused)"; exit 77; }
+tb_netns_drop "$NS" 10.201.0.2
 trap 'ip netns pids "$NS" 2>/dev/null | xargs -r kill -9; ip netns del "$NS" 2>/dev/null; lt_cleanup' EXIT
 in_ns() { ip netns exec "$NS" "$@"; }
-in_ns ip link set lo up && in_ns ip addr add 10.201.0.2/32 dev lo ||
-    { echo "SKIP: cannot configure the namespace's loopback"; exit 77; }
-in_ns iptables -A INPUT -d 10.201.0.2 -p tcp --syn -j DROP 2>/dev/null ||
-    { echo "SKIP: iptables refused (no netfilter in this kernel?)"; exit 77; }
 
 # ns_sink N [options] - smtp-sink on 127.0.0.1:PORTBASE+N in the namespace
 ns_sink() {
