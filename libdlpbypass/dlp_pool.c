@@ -119,7 +119,7 @@ struct dlp_pool {
   size_t dialing; /* handed-over connects the sweeper is finishing */
   DLP_RESOLVER *resolver; /* the servers' addresses (thread-safe itself) */
   pthread_t dns;          /* refreshes them */
-  int dns_running;
+  int dns_running;        /* set once under the lock, read atomically */
 };
 
 /* dlp_pool_create - empty pool */
@@ -247,7 +247,7 @@ static void pool_start_dns(DLP_POOL *pool) {
   pthread_mutex_lock(&pool->lock);
   if (!pool->dns_running && !pool->stop &&
       pthread_create(&pool->dns, NULL, pool_dns, pool) == 0)
-    pool->dns_running = 1;
+    __atomic_store_n(&pool->dns_running, 1, __ATOMIC_RELEASE);
   pthread_mutex_unlock(&pool->lock);
 }
 
@@ -256,7 +256,7 @@ DLP_ADDRS *dlp_pool_addrs(DLP_POOL *pool, const char *host, char *err,
                           size_t errlen) {
   char buf[256];
 
-  if (!pool->dns_running)
+  if (!__atomic_load_n(&pool->dns_running, __ATOMIC_ACQUIRE))
     pool_start_dns(pool); /* an unknown name is looked up there */
   return dlp_resolver_get(pool->resolver, host, err != NULL ? err : buf,
                           err != NULL ? errlen : sizeof(buf));
@@ -378,9 +378,9 @@ static int pool_expired(const struct pool_idle *e, int64_t now) {
 
 /*
  * pool_finish_dials - wait up to MS for the handed-over connects D[0..N)
- * (PFD has room for N * DLP_DIAL_MAXFDS), record the health of each that ended and close
- * it; the rest are moved to the front.  Returns how many remain.  Called
- * without the lock.
+ * (PFD has room for N * DLP_DIAL_MAXFDS), record the health of each that
+ * ended and close it; the rest are moved to the front.  Returns how many
+ * remain.  Called without the lock.
  */
 static size_t pool_finish_dials(DLP_POOL *pool, struct pool_dial *d, size_t n,
                                 struct pollfd *pfd, int ms) {
