@@ -21,17 +21,9 @@ in_ns() { ip netns exec "$NS" "$@"; }
 
 # ns_sink N [options] - smtp-sink on 127.0.0.1:PORTBASE+N in the namespace
 ns_sink() {
-    local n=$1 port
+    local n=$1
     shift
-    port=$(lt_port "$n")
-    mkdir -p "$LT_DIR/sink$n" && chmod 777 "$LT_DIR/sink$n"
-    in_ns "$SMTP_SINK" -u nobody -d "$LT_DIR/sink$n/%M." "$@" \
-        "127.0.0.1:$port" 20 >"$LT_DIR/sink$n.log" 2>&1 &
-    for _ in $(seq 1 50); do
-        in_ns ss -Hltn "sport = :$port" | grep -q . && return 0
-        sleep 0.1
-    done
-    lt_fail "smtp-sink on port $port did not start"
+    tb_sink -n "$NS" "sink$n" "$LT_DIR/sink$n" "127.0.0.1:$(lt_port "$n")" 20 "$@"
 }
 # conf FILE SCALE SERVER... - SERVER "drop" (10.202.0.2) or a sink N;
 # SCALE 1: the shipped defaults (no timeout written: a change of a
