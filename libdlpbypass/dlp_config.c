@@ -98,6 +98,17 @@ static const struct cfg_key cfg_keys[] = {
     {"dlp.tls", "fingerprint", K_STRLIST, 0, 0, check_fingerprint},
     {"bypass", "enabled", K_BOOL, 0, 0, NULL},
     {"bypass", "header", K_STR, 0, 0, check_header},
+    /* bypass.budget, bypass.never (issue 10: policy) */
+
+    /* bypass.rescan (issue 10: retro-scan) */
+
+    /* alert (issue 11: events) */
+
+    /* audit (issue 11: audit trail) */
+
+    /* metrics, control (issue 11: metrics and status) */
+
+    /* milter.user, socket_mode, ... (issue 12: daemon) */
 };
 
 /* milter.strip_headers when unset (bypass.header is added to any list) */
@@ -553,6 +564,18 @@ static int cfg_copy(const config_t *c, DLP_CONFIG *cfg) {
   if (cfg_copy_tls(c, cfg) < 0 || cfg_copy_servers(c, cfg) < 0 ||
       cfg_copy_strip(c, cfg) < 0)
     return -1;
+  /* policy (issue 10) */
+
+  /* retro-scan (issue 10) */
+
+  /* events (issue 11) */
+
+  /* audit (issue 11) */
+
+  /* metrics, control (issue 11) */
+
+  /* daemon (issue 12) */
+
   return 0;
 }
 
@@ -587,6 +610,18 @@ static void cfg_free(DLP_CONFIG *cfg) {
   free(cfg->tmpdir);
   free(cfg->helo_name);
   free(cfg->bypass_header);
+  /* policy (issue 10) */
+
+  /* retro-scan (issue 10) */
+
+  /* events (issue 11) */
+
+  /* audit (issue 11) */
+
+  /* metrics, control (issue 11) */
+
+  /* daemon (issue 12) */
+
   free(cfg);
 }
 
@@ -727,6 +762,10 @@ DLP_CONFIG *dlp_config_load(const char *path, char *err, size_t errlen) {
   }
   if (cfg_check_rows(&ld, &c, cfg) < 0 || cfg_tls_setup(&ld, &c, cfg) < 0)
     goto fail;
+  /* checks that need the copied values, with file:line (issues 10-12):
+     one "if (cfg_check_X(&ld, &c, cfg) < 0) goto fail;" each */
+
+
   cfg->refcount = 1;
   config_destroy(&c);
   return cfg;

@@ -82,6 +82,19 @@ struct dlp_config {
   /* bypass: */
   int bypass_enabled;
   char *bypass_header;
+
+  /* bypass.budget, bypass.never (issue 10: policy) */
+
+  /* bypass.rescan (issue 10: retro-scan) */
+
+  /* alert (issue 11: events) */
+
+  /* audit (issue 11: audit trail) */
+
+  /* metrics, control (issue 11: metrics and status) */
+
+  /* milter.user, socket_mode, ... (issue 12: daemon) */
+
 };
 
 /* ------------------------------------------------------------------ */

@@ -150,6 +150,19 @@ const char *dlp_config_server_label(const DLP_CONFIG *cfg, size_t i);
  */
 int dlp_config_check_names(const DLP_CONFIG *cfg, char *err, size_t errlen);
 
+/* bypass.budget, bypass.never (issue 10: policy) */
+
+/* bypass.rescan (issue 10: retro-scan) */
+
+/* alert (issue 11: events) */
+
+/* audit (issue 11: audit trail) */
+
+/* metrics, control (issue 11: metrics and status) */
+
+/* milter.user, socket_mode, ... (issue 12: daemon) */
+
+
 /* ------------------------------------------------------------------ */
 /* Message store (dlp_body.c)                                           */
 /* ------------------------------------------------------------------ */

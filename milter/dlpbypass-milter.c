@@ -35,6 +35,7 @@
 #include "config.h"
 
 #include "mlfi.h"
+#include "mlfi_policy.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -137,6 +138,9 @@ static void main_reload(const char *path) {
     return;
   }
   main_resolve(cfg);
+  /* services that follow the configuration, one call each (issue 11):
+     events, audit trail, metrics, control socket */
+
   mlfi_config_swap(cfg);
   mlfi_log(LOG_INFO, "configuration reloaded from %s", path);
 }
@@ -374,6 +378,9 @@ static int main_run_milter(DLP_CONFIG *cfg, const char *path,
   }
   main_pool = pool;
   main_resolve(cfg);
+  /* services started before the first message, one call each (issues
+     10-11): budget state, events, audit trail, metrics, control socket */
+  mlfi_policy_start(cfg);
   mlfi_init(pool, cfg);
   main_signals(&set);
   pthread_sigmask(SIG_BLOCK, &set, NULL);
@@ -393,6 +400,9 @@ static int main_run_milter(DLP_CONFIG *cfg, const char *path,
     return status == MI_SUCCESS ? 0 : MAIN_EXIT_START;
   }
   mlfi_shutdown();
+  /* services stopped after the last message, one call each (issues
+     10-11), in the reverse order of their start */
+  mlfi_policy_stop();
   dlp_pool_free(pool);
   pthread_cond_destroy(&run.wake);
   pthread_mutex_destroy(&run.lock);

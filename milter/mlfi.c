@@ -56,6 +56,9 @@
 #include "config.h"
 
 #include "mlfi.h"
+#include "mlfi_decision.h"
+#include "mlfi_policy.h"
+#include "mlfi_rescan.h"
 
 #include <errno.h>
 #include <libmilter/mfapi.h>
@@ -76,10 +79,13 @@ struct mlfi_msg {
   unsigned long mid;     /* our number for it (mid=), unique per process */
   char *from;            /* envelope sender without <> */
   size_t nrcpt;          /* recipients that go on */
+  char **rcpts;          /* those recipients without <> (nrcpt) */
+  size_t rcpts_cap;      /* slots in rcpts */
   unsigned *nstrip;      /* per dlp_config_strip_header(cfg, i): fields
                             of that name the message brought */
   struct timespec start; /* CLOCK_MONOTONIC at MAIL */
   double dlp_secs;       /* time spent in dlp_txn_mail/rcpt/eom */
+  int header_hit;        /* a header field matched a never-bypass rule */
   int logged;            /* the decision line is written */
 };
 
@@ -94,7 +100,9 @@ struct mlfi_conn {
 struct mlfi_sent {
   dlp_verdict verdict; /* what Postfix was told */
   const char *reason;
-  DLP_REPLY reply; /* code 0: no reply text */
+  const char *policy; /* the policy that changed the verdict, or NULL */
+  int rescan;         /* the retro-scan copy was queued */
+  DLP_REPLY reply;    /* code 0: no reply text */
 };
 
 static pthread_mutex_t mlfi_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -228,6 +236,9 @@ static void mlfi_msg_end(struct mlfi_conn *conn) {
   if (msg->cfg != NULL)
     dlp_config_unref(msg->cfg);
   free(msg->nstrip);
+  while (msg->nrcpt > 0)
+    free(msg->rcpts[--msg->nrcpt]);
+  free(msg->rcpts);
   free(msg->from);
   free(msg);
   conn->msg = NULL;
@@ -336,6 +347,58 @@ static int mlfi_stamp(SMFICTX *ctx, const struct mlfi_conn *conn,
   return 0;
 }
 
+/* mlfi_bypass_refused - SENT becomes a 451 TEMPFAIL: REASON, TEXT */
+static sfsistat mlfi_bypass_refused(SMFICTX *ctx, const struct mlfi_msg *msg,
+                                    struct mlfi_sent *sent, const char *reason,
+                                    const char *text) {
+  sent->verdict = DLP_VERDICT_TEMPFAIL;
+  sent->reason = reason;
+  sent->reply.code = 451;
+  snprintf(sent->reply.dsn, sizeof(sent->reply.dsn), MLFI_INTERNAL_DSN);
+  if (text != sent->reply.text)
+    snprintf(sent->reply.text, sizeof(sent->reply.text), "%s", text);
+  mlfi_setreply(ctx, msg, &sent->reply);
+  return SMFIS_TEMPFAIL;
+}
+
+/*
+ * mlfi_bypass - a BYPASS at end of message: the policy may refuse it
+ * (TEMPFAIL, reason the policy's), then the retro-scan copy is queued
+ * and the message stamped; any failure there is a TEMPFAIL (never
+ * deliver unstamped, nor without the copy retro-scan asks for)
+ */
+static sfsistat mlfi_bypass(SMFICTX *ctx, const struct mlfi_conn *conn,
+                            const struct mlfi_msg *msg, const DLP_RESULT *res,
+                            struct mlfi_sent *sent) {
+  const char *policy;
+  char text[DLP_REPLY_TEXT_MAX + 1];
+  int rc;
+
+  policy = mlfi_policy_bypass(msg->cfg, msg->from != NULL ? msg->from : "",
+                              (const char *const *)msg->rcpts, msg->nrcpt,
+                              dlp_body_size(dlp_txn_body(msg->txn)),
+                              msg->header_hit);
+  if (policy != NULL) {
+    sent->policy = policy;
+    snprintf(text, sizeof(text),
+             "DLP filter: no DLP host took the message and bypass is not "
+             "allowed (%s)",
+             policy);
+    return mlfi_bypass_refused(ctx, msg, sent, policy, text);
+  }
+  rc = mlfi_rescan_add(ctx, msg->cfg, msg->qid, res->reason, conn->leadspc,
+                       sent->reply.text, sizeof(sent->reply.text));
+  if (rc < 0)
+    return mlfi_bypass_refused(ctx, msg, sent, "internal:rescan",
+                               sent->reply.text);
+  sent->rescan = rc > 0;
+  if (mlfi_stamp(ctx, conn, msg, res->reason, sent->reply.text,
+                 sizeof(sent->reply.text)) < 0)
+    return mlfi_bypass_refused(ctx, msg, sent, "internal:header",
+                               sent->reply.text);
+  return SMFIS_ACCEPT;
+}
+
 /*
  * mlfi_libstatus - the library's RESULT as a milter reply.  AT_EOM is
  * zero at MAIL/RCPT time, where DELIVERED and BYPASS only continue (they
@@ -352,17 +415,7 @@ static sfsistat mlfi_libstatus(SMFICTX *ctx, const struct mlfi_conn *conn,
   case DLP_VERDICT_DELIVERED:
     return at_eom ? SMFIS_DISCARD : SMFIS_CONTINUE;
   case DLP_VERDICT_BYPASS:
-    if (!at_eom)
-      return SMFIS_CONTINUE;
-    if (mlfi_stamp(ctx, conn, msg, res->reason, sent->reply.text,
-                   sizeof(sent->reply.text)) == 0)
-      return SMFIS_ACCEPT;
-    sent->verdict = DLP_VERDICT_TEMPFAIL; /* never deliver unstamped */
-    sent->reason = "internal:header";
-    sent->reply.code = 451;
-    snprintf(sent->reply.dsn, sizeof(sent->reply.dsn), MLFI_INTERNAL_DSN);
-    mlfi_setreply(ctx, msg, &sent->reply);
-    return SMFIS_TEMPFAIL;
+    return at_eom ? mlfi_bypass(ctx, conn, msg, res, sent) : SMFIS_CONTINUE;
   case DLP_VERDICT_REJECT:
     mlfi_fix_reply(&sent->reply, &res->reply, '5');
     mlfi_setreply(ctx, msg, &sent->reply);
@@ -381,6 +434,34 @@ static sfsistat mlfi_libstatus(SMFICTX *ctx, const struct mlfi_conn *conn,
   }
 }
 
+/* mlfi_record - MSG's final decision to the recorders (mlfi_decided) */
+static void mlfi_record(const struct mlfi_msg *msg, const DLP_RESULT *res,
+                        const struct mlfi_sent *sent) {
+  struct mlfi_decision d;
+
+  memset(&d, 0, sizeof(d));
+  clock_gettime(CLOCK_REALTIME, &d.when);
+  d.qid = msg->qid;
+  d.mid = msg->mid;
+  d.from = msg->from != NULL ? msg->from : "";
+  d.rcpts = (const char *const *)msg->rcpts;
+  d.nrcpt = msg->nrcpt;
+  d.size = msg->txn != NULL ? dlp_body_size(dlp_txn_body(msg->txn)) : -1;
+  d.verdict = sent->verdict;
+  d.reason = sent->reason;
+  d.policy = sent->policy;
+  d.rescan = sent->rescan;
+  d.res = res;
+  d.reply = &sent->reply;
+  d.delay = mlfi_elapsed(&msg->start);
+  d.dlp_time = msg->dlp_secs;
+  if (res != NULL && res->verdict == sent->verdict &&
+      (sent->verdict == DLP_VERDICT_DELIVERED ||
+       sent->verdict == DLP_VERDICT_REJECT))
+    mlfi_policy_scanned(); /* a DLP host took (or answered) the message */
+  mlfi_decided(&d);
+}
+
 /* mlfi_log_decision - the one line for the decision on MSG */
 static void mlfi_log_decision(struct mlfi_msg *msg, const DLP_RESULT *res,
                               const struct mlfi_sent *sent) {
@@ -394,6 +475,8 @@ static void mlfi_log_decision(struct mlfi_msg *msg, const DLP_RESULT *res,
   if (res != NULL && res->tls[0] && n < sizeof(extra))
     n += snprintf(extra + n, sizeof(extra) - n, " tls=\"%s\"",
                   mlfi_printable(res->tls, tmp, sizeof(tmp)));
+  if (sent->rescan && n < sizeof(extra))
+    n += snprintf(extra + n, sizeof(extra) - n, " rescan=yes");
   if (sent->reply.code != 0 && n < sizeof(extra))
     snprintf(extra + n, sizeof(extra) - n, " reply=\"%d %s %s\"",
              sent->reply.code, sent->reply.dsn,
@@ -407,6 +490,7 @@ static void mlfi_log_decision(struct mlfi_msg *msg, const DLP_RESULT *res,
       mlfi_printable(msg->from != NULL ? msg->from : "", from, sizeof(from)),
       msg->nrcpt, extra, msg->mid, msg->dlp_secs);
   msg->logged = 1;
+  mlfi_record(msg, res, sent);
 }
 
 /*
@@ -593,6 +677,22 @@ static struct mlfi_msg *mlfi_msg_of(SMFICTX *ctx, struct mlfi_conn **connp) {
   return conn->msg;
 }
 
+/* mlfi_keep_rcpt - add RCPT (taken) to MSG's recipients; 0 or -1 */
+static int mlfi_keep_rcpt(struct mlfi_msg *msg, char *rcpt) {
+  char **grown;
+  size_t cap;
+
+  if (msg->nrcpt == msg->rcpts_cap) {
+    cap = msg->rcpts_cap > 0 ? 2 * msg->rcpts_cap : 8;
+    if ((grown = realloc(msg->rcpts, cap * sizeof(*grown))) == NULL)
+      return -1;
+    msg->rcpts = grown;
+    msg->rcpts_cap = cap;
+  }
+  msg->rcpts[msg->nrcpt++] = rcpt;
+  return 0;
+}
+
 /* mlfi_envrcpt - one recipient: the DLP's answer for it alone */
 static sfsistat mlfi_envrcpt(SMFICTX *ctx, char **argv) {
   struct mlfi_conn *conn;
@@ -630,8 +730,10 @@ static sfsistat mlfi_envrcpt(SMFICTX *ctx, char **argv) {
              sent.code, sent.dsn, sent.text, msg->mid);
     status = st == DLP_RCPT_REJECTED ? SMFIS_REJECT : SMFIS_TEMPFAIL;
   }
+  if (status == SMFIS_CONTINUE && mlfi_keep_rcpt(msg, rcpt) == 0)
+    return SMFIS_CONTINUE; /* rcpt is kept in msg->rcpts */
   if (status == SMFIS_CONTINUE)
-    msg->nrcpt++;
+    status = mlfi_refuse(ctx, conn, msg, "memory", "out of memory");
   free(rcpt);
   return status;
 }
@@ -676,6 +778,8 @@ static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value) {
 
   if (msg == NULL)
     return mlfi_noreply(conn, SMFIP_NR_HDR, mlfi_refused_again(ctx, conn));
+  if (mlfi_policy_header(msg->cfg, name, value))
+    msg->header_hit = 1;
   if ((strip = mlfi_strip_index(msg, name)) >= 0) {
     msg->nstrip[strip]++;
     return mlfi_noreply(conn, SMFIP_NR_HDR, SMFIS_CONTINUE);
