@@ -76,6 +76,7 @@ static const struct cfg_key cfg_keys[] = {
     {"dlp", "data_timeout", K_INT, 1, CFG_MAX_TIMEOUT, NULL},
     {"dlp", "session_deadline", K_INT, 1, CFG_MAX_TIMEOUT, NULL},
     {"dlp", "helo_name", K_STR, 0, 0, check_host},
+    {"dlp", "debug_peers", K_STRLIST, 0, 0, check_host},
     {"dlp", "tls", K_GROUP, 0, 0, NULL},
     {"dlp", "health", K_GROUP, 0, 0, NULL},
     {"dlp.health", "retry_min", K_INT, 1, CFG_MAX_TIMEOUT, NULL},
@@ -527,6 +528,29 @@ static int cfg_copy_strip(const config_t *c, DLP_CONFIG *cfg) {
   return cfg_add_strip(cfg, cfg->bypass_header);
 }
 
+/* cfg_copy_peers - dlp.debug_peers (one name or a list); 0 or -1 */
+static int cfg_copy_peers(const config_t *c, DLP_CONFIG *cfg) {
+  const config_setting_t *s = config_lookup(c, "dlp.debug_peers");
+  size_t i, n;
+
+  if (s == NULL)
+    return 0;
+  n = config_setting_type(s) == CONFIG_TYPE_STRING
+          ? 1
+          : (size_t)config_setting_length(s);
+  if ((cfg->debug_peers = calloc(n + 1, sizeof(char *))) == NULL)
+    return -1;
+  for (i = 0; i < n; i++) {
+    cfg->debug_peers[i] = strdup(config_setting_type(s) == CONFIG_TYPE_STRING
+                                     ? config_setting_get_string(s)
+                                     : config_setting_get_string_elem(s, (int)i));
+    if (cfg->debug_peers[i] == NULL)
+      return -1;
+    cfg->ndebug_peers++;
+  }
+  return 0;
+}
+
 /* cfg_copy - every value of C, or its default, into CFG; 0 or -1 (ENOMEM) */
 static int cfg_copy(const config_t *c, DLP_CONFIG *cfg) {
   int enabled = 1, probe;
@@ -562,7 +586,7 @@ static int cfg_copy(const config_t *c, DLP_CONFIG *cfg) {
   config_lookup_bool(c, "bypass.enabled", &enabled);
   cfg->bypass_enabled = enabled != 0;
   if (cfg_copy_tls(c, cfg) < 0 || cfg_copy_servers(c, cfg) < 0 ||
-      cfg_copy_strip(c, cfg) < 0)
+      cfg_copy_strip(c, cfg) < 0 || cfg_copy_peers(c, cfg) < 0)
     return -1;
   /* policy (issue 10) */
 
@@ -598,6 +622,9 @@ static void cfg_free(DLP_CONFIG *cfg) {
   for (i = 0; i < cfg->nstrip_headers; i++)
     free(cfg->strip_headers[i]);
   free(cfg->strip_headers);
+  for (i = 0; i < cfg->ndebug_peers; i++)
+    free(cfg->debug_peers[i]);
+  free(cfg->debug_peers);
   free(cfg->tls.ca_file);
   free(cfg->tls.ca_path);
   free(cfg->tls.cert_file);
@@ -825,6 +852,26 @@ size_t dlp_config_nservers(const DLP_CONFIG *cfg) {
 /* dlp_config_server_label - "host:port" of server I, NULL out of range */
 const char *dlp_config_server_label(const DLP_CONFIG *cfg, size_t i) {
   return i < cfg->nservers ? cfg->servers[i].label : NULL;
+}
+
+/* dlp_config_debug_peer - LABEL "host[addr]:port" is a debug peer's */
+int dlp_config_debug_peer(const DLP_CONFIG *cfg, const char *label) {
+  const char *open = strchr(label, '['), *close;
+  size_t i, hlen, alen;
+
+  if (cfg->ndebug_peers == 0)
+    return 0;
+  hlen = open != NULL ? (size_t)(open - label) : strcspn(label, ":");
+  close = open != NULL ? strchr(open, ']') : NULL;
+  alen = close != NULL ? (size_t)(close - open - 1) : 0;
+  for (i = 0; i < cfg->ndebug_peers; i++) {
+    const char *p = cfg->debug_peers[i];
+
+    if ((strlen(p) == hlen && strncasecmp(p, label, hlen) == 0) ||
+        (alen > 0 && strlen(p) == alen && strncasecmp(p, open + 1, alen) == 0))
+      return 1;
+  }
+  return 0;
 }
 
 /* dlp_config_check_names - every server name resolves (bounded lookups) */

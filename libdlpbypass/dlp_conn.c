@@ -47,6 +47,7 @@
 #include <string.h>
 
 #define CONN_RSET_MS 2000 /* a cached session must answer RSET this fast */
+#define CONN_TRACES_MAX 16384 /* bytes of transcripts kept per message */
 
 enum { H_UNTRIED, H_DIALING, H_FRESH, H_OPEN, H_DONE };
 
@@ -77,6 +78,9 @@ struct dlp_conn {
   char timeout_text[DLP_REPLY_TEXT_MAX + 1]; /* why a host timed out */
   DLP_SMTP_FAILURE last_fail;                /* the latest failed attempt */
   DLP_RESULT result;
+  char *traces;      /* transcripts of failed attempts (and of every
+                        attempt at a dlp.debug_peers host), one per line */
+  size_t traces_len;
 };
 
 /* dlp_conn_create - the plan for one message */
@@ -103,6 +107,37 @@ DLP_CONN *dlp_conn_create(DLP_CONFIG *cfg, DLP_POOL *pool) {
     c->hosts[i].server = &cfg->servers[i];
   c->result.verdict = DLP_VERDICT_PENDING;
   return c;
+}
+
+/*
+ * conn_trace - keep the transcript of session S ("LABEL: items") when
+ * it failed after TCP connected (FAILED non-zero), or always when its
+ * host is in dlp.debug_peers; at most CONN_TRACES_MAX bytes a message
+ */
+static void conn_trace(DLP_CONN *c, const DLP_SMTP *s, int failed) {
+  const char *text = dlp_smtp_transcript(s);
+  size_t need;
+  char *grown;
+
+  int peer = dlp_config_debug_peer(c->cfg, dlp_smtp_label(s));
+
+  /* a connect that failed says all in the decision line's dlp= */
+  if (text[0] == '\0' || (!peer && (!failed || dlp_smtp_created_ms(s) == 0)))
+    return;
+  need = strlen(dlp_smtp_label(s)) + strlen(text) + 48;
+  if (c->traces_len + need > CONN_TRACES_MAX ||
+      (grown = realloc(c->traces, c->traces_len + need)) == NULL)
+    return; /* a transcript is a diagnostic: never fail the message */
+  c->traces = grown;
+  c->traces_len += (size_t)snprintf(
+      grown + c->traces_len, need, "%s%s: %s%s", c->traces_len ? "\n" : "",
+      dlp_smtp_label(s),
+      dlp_smtp_trace_dropped(s) ? "(earlier items dropped) " : "", text);
+}
+
+/* dlp_conn_transcripts - the kept transcripts, "" when none */
+const char *dlp_conn_transcripts(const DLP_CONN *c) {
+  return c->traces != NULL ? c->traces : "";
 }
 
 /* dlp_conn_set_progress - callback while waiting on a DLP host */
@@ -295,6 +330,7 @@ static int conn_dial_failed(DLP_CONN *c, struct conn_host *h, DLP_SMTP *s,
     dlp_conn_internal(c, what, text);
     rc = -1;
   }
+  conn_trace(c, s, 1);
   dlp_smtp_free(s);
   return rc;
 }
@@ -316,6 +352,7 @@ static DLP_SMTP *conn_cached(DLP_CONN *c, struct conn_host *h,
       until = deadline;
     if (dlp_smtp_reuse(s, until) == 0)
       return s;
+    conn_trace(c, s, 1);
     dlp_smtp_free(s);
   }
   return NULL;
@@ -366,6 +403,7 @@ static int conn_use(DLP_CONN *c, struct conn_host *h, DLP_SMTP *s, int reused,
     return 0;
   }
   rc = conn_outcome(c, h, dlp_smtp_label(s), dlp_smtp_failure(s));
+  conn_trace(c, s, 1);
   dlp_smtp_free(s);
   return rc;
 }
@@ -574,6 +612,7 @@ int dlp_conn_failed(DLP_CONN *c) {
   } else {
     rc = conn_outcome(c, h, dlp_smtp_label(s), f);
   }
+  conn_trace(c, s, 1);
   dlp_smtp_free(s);
   return rc;
 }
@@ -591,6 +630,7 @@ dlp_verdict dlp_conn_outcome(DLP_CONN *c, dlp_outcome outcome,
   }
   c->outcomes[c->ntried++] = outcome;
   conn_note_host(c, dlp_smtp_label(c->smtp), outcome);
+  conn_trace(c, c->smtp, outcome != DLP_OUTCOME_ACCEPTED);
   if (outcome == DLP_OUTCOME_ACCEPTED) {
     snprintf(c->result.dlp_queue_id, sizeof(c->result.dlp_queue_id), "%s",
              dlp_smtp_queue_id(c->smtp));
@@ -623,6 +663,7 @@ void dlp_conn_free(DLP_CONN *c) {
   else
     dlp_smtp_free(c->smtp);
   conn_release_dials(c);
+  free(c->traces);
   free(c->pfd);
   free(c->hosts);
   free(c->outcomes);

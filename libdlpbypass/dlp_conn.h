@@ -70,6 +70,13 @@ int dlp_conn_final(const DLP_CONN *c);
 /* dlp_conn_result - the decision so far (borrowed) */
 const DLP_RESULT *dlp_conn_result(const DLP_CONN *c);
 
+/*
+ * dlp_conn_transcripts - the transcripts of this message's failed
+ * attempts (and of every attempt at a dlp.debug_peers host), one line
+ * each, "host[addr]:port: items"; "" when none (borrowed)
+ */
+const char *dlp_conn_transcripts(const DLP_CONN *c);
+
 /* dlp_conn_free - cache or close the session, release the rest */
 void dlp_conn_free(DLP_CONN *c);
 

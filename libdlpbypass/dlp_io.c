@@ -273,11 +273,6 @@ void dlp_io_set_ssl(DLP_IO *io, SSL *ssl) {
   io->ssl = ssl;
 }
 
-/* dlp_io_ssl - the SSL object, or NULL in plaintext */
-SSL *dlp_io_ssl(const DLP_IO *io) {
-  return io->ssl;
-}
-
 /* dlp_io_close - shut TLS down (best effort), close, free */
 void dlp_io_close(DLP_IO *io) {
   sigset_t mask, old;

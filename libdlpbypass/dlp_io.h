@@ -51,9 +51,6 @@ int dlp_io_fd(const DLP_IO *io);
 /* dlp_io_set_ssl - route all further I/O through SSL; IO takes ownership */
 void dlp_io_set_ssl(DLP_IO *io, SSL *ssl);
 
-/* dlp_io_ssl - the SSL object, or NULL in plaintext */
-SSL *dlp_io_ssl(const DLP_IO *io);
-
 /* dlp_io_close - shut TLS down (best effort), close, free */
 void dlp_io_close(DLP_IO *io);
 

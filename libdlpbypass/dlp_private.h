@@ -70,6 +70,9 @@ struct dlp_config {
                                    before end of message (stay below
                                    Postfix milter_command_timeout) */
   char *helo_name;
+  char **debug_peers;           /* dlp.debug_peers: names or addresses
+                                   whose transcripts are always kept */
+  size_t ndebug_peers;
   int health_retry_min;         /* dlp.health: seconds a down host is */
   int health_retry_max;         /* skipped, doubling from min up to max */
   int health_probe;             /* the pool probes a down host itself */

@@ -11,7 +11,10 @@
  *
  * One function sends a state's command (smtp_send), one reads its reply
  * (smtp_read_reply) and one decides the next state from it (smtp_handle);
- * a state the table does not know is a bug: abort().  Every state has its
+ * a state the table does not know is a bug: abort().  The state changes
+ * only in dlp_smtp_set_state(), which writes each change into the
+ * session's transcript (dlp_trace.h) beside the commands sent and the
+ * replies read; the connect and the accessors are in dlp_smtp_dial.c.  Every state has its
  * own timeout (connect, command or data timeout of the configuration,
  * within the caller's overall deadline) and its own description for
  * errors.
@@ -38,10 +41,9 @@
  * command (without PIPELINING's owed replies) or the final dot, e.g. a
  * "250" sent before the dot, which would otherwise pass for its reply.
  */
-#include "dlp_smtp.h"
-#include "dlp_cmd.h"
-#include "dlp_dial.h"
-#include "dlp_io.h"
+#include "config.h"
+
+#include "dlp_smtp_int.h"
 #include "dlp_tls.h"
 
 #include <poll.h>
@@ -55,26 +57,6 @@
 #define SMTP_PROGRESS_MS 5000 /* call the progress callback this often */
 #define SMTP_CHUNK 16384      /* content is written in pieces this big */
 #define SMTP_QUIT_MS 1000     /* how long QUIT may take on close */
-
-typedef enum {
-  S_CONNECT,
-  S_GREETING,
-  S_EHLO,
-  S_HELO,
-  S_STARTTLS,
-  S_TLS,
-  S_TLS_EHLO,
-  S_READY,
-  S_MAIL,
-  S_RCPT,
-  S_DATA,
-  S_CONTENT,
-  S_DOT,
-  S_RSET,
-  S_QUIT,
-  S_FAILED,
-  S_CLOSED
-} smtp_state;
 
 enum { T_NONE, T_CONNECT, T_COMMAND, T_DATA };
 
@@ -114,41 +96,26 @@ static const struct smtp_state_info {
     [S_CLOSED] = {"CLOSED", "closed", NULL, T_NONE, 0, 0},
 };
 
-struct dlp_smtp {
-  const DLP_CONFIG *cfg;
-  const struct dlp_server *server;
-  DLP_IO *io;
-  DLP_DIAL *dial; /* the connect in progress (CONNECT), or NULL */
-  smtp_state state;
-  int tls_active;    /* the session runs over TLS */
-  unsigned caps;     /* DLP_SMTP_CAP_* of the current EHLO */
-  unsigned new_caps; /* collected while reading an EHLO reply */
-  int64_t deadline;  /* caller's overall deadline, 0: none */
-  int64_t step_deadline;
-  int64_t last_progress;
-  void (*progress)(void *);
-  void *progress_ctx;
-  char cmd[DLP_CMD_MAX + 3]; /* the command line of the current state */
-  const DLP_BODY *body;      /* CONTENT: what to send */
-  DLP_REPLY reply;           /* the last reply */
-  DLP_SMTP_FAILURE fail;
-  char label[300];
-  char tls_info[300];
-  char queue_id[64];
-  int64_t created_ms; /* TCP connected */
-  int pipe_rset;      /* PIPELINING: RSET owed, sent with the next group */
-  int pipe_mail;      /* PIPELINING: MAIL in mail_cmd, not yet sent */
-  int stale;          /* a reused session failed its owed RSET */
-  int64_t reuse_until; /* the owed RSET must be answered by then */
-  int content;        /* dlp_smtp_data() began sending the content */
-  int dial_errkind;   /* DLP_DIAL_ERR_* of a failed connect */
-  char mail_cmd[DLP_CMD_MAX + 3];
-};
 
-/* smtp_abort - an impossible state: a bug, never go on */
-static void smtp_abort(const DLP_SMTP *s, const char *where) {
+/* dlp_smtp_abort - an impossible state: a bug, never go on */
+void dlp_smtp_abort(const DLP_SMTP *s, const char *where) {
   fprintf(stderr, "dlp_smtp: %s: impossible state %d\n", where, (int)s->state);
   abort();
+}
+
+/* dlp_smtp_set_state - the one place the state changes (and is traced) */
+void dlp_smtp_set_state(DLP_SMTP *s, smtp_state state) {
+  if (s->state == state && s->trace.len > 0)
+    return;
+  s->state = state;
+  dlp_trace_add(&s->trace, dlp_now_ms(), "=%s", state_info[state].name);
+}
+
+/* smtp_trace_cmd - the command line CMD (CRLF-ended) into the transcript */
+static void smtp_trace_cmd(DLP_SMTP *s, const char *cmd) {
+  size_t n = strcspn(cmd, "\r\n");
+
+  dlp_trace_add(&s->trace, dlp_now_ms(), "> %.*s", (int)n, cmd);
 }
 
 /* dlp_smtp_create - session object for SERVER, not yet connected */
@@ -160,7 +127,8 @@ DLP_SMTP *dlp_smtp_create(const DLP_CONFIG *cfg,
     return NULL;
   s->cfg = cfg;
   s->server = server;
-  s->state = S_CONNECT;
+  dlp_trace_reset(&s->trace, dlp_now_ms());
+  dlp_smtp_set_state(s, S_CONNECT);
   snprintf(s->label, sizeof(s->label), "%s[?]:%u", server->host, server->port);
   return s;
 }
@@ -213,13 +181,9 @@ static void smtp_set_deadline(DLP_SMTP *s) {
     s->step_deadline = s->deadline;
 }
 
-/* smtp_fail - end the session: outcome, failure class, text */
-static void smtp_fail(DLP_SMTP *s, dlp_outcome outcome, const char *dsn,
-                      const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void smtp_fail(DLP_SMTP *s, dlp_outcome outcome, const char *dsn,
-                      const char *fmt, ...) {
+/* dlp_smtp_fail - end the session: outcome, failure class, text */
+void dlp_smtp_fail(DLP_SMTP *s, dlp_outcome outcome, const char *dsn,
+                   const char *fmt, ...) {
   va_list ap;
 
   s->fail.outcome = outcome;
@@ -227,7 +191,9 @@ static void smtp_fail(DLP_SMTP *s, dlp_outcome outcome, const char *dsn,
   va_start(ap, fmt);
   vsnprintf(s->fail.text, sizeof(s->fail.text), fmt, ap);
   va_end(ap);
-  s->state = S_FAILED;
+  dlp_trace_add(&s->trace, dlp_now_ms(), "! %s %s", dlp_outcome_name(outcome),
+                dsn);
+  dlp_smtp_set_state(s, S_FAILED);
 }
 
 /* smtp_io_fail - classify a failed read or write in the current state */
@@ -253,7 +219,7 @@ static void smtp_io_fail(DLP_SMTP *s, dlp_io_status st) {
     outcome = DLP_OUTCOME_SESSION_TIMEOUT;
   else
     outcome = si->in_txn ? DLP_OUTCOME_DEFERRED : DLP_OUTCOME_BUSY;
-  smtp_fail(s, outcome,
+  dlp_smtp_fail(s, outcome,
             outcome == DLP_OUTCOME_TLS_FAILED ? "4.7.5"
             : st == DLP_IO_TOOLONG            ? "4.5.0"
                                               : "4.4.2",
@@ -281,7 +247,7 @@ static void smtp_reply_fail(DLP_SMTP *s) {
     outcome = si->in_txn ? DLP_OUTCOME_DEFERRED : DLP_OUTCOME_BUSY;
   s->fail.replied = 1;
   s->fail.reply = *r;
-  smtp_fail(s, outcome,
+  dlp_smtp_fail(s, outcome,
             outcome == DLP_OUTCOME_REJECTED     ? r->dsn
             : outcome == DLP_OUTCOME_TLS_FAILED ? "4.7.5"
                                                 : "4.4.1",
@@ -314,7 +280,7 @@ static int smtp_unasked(DLP_SMTP *s) {
     smtp_io_fail(s, st);
     return -1;
   }
-  smtp_fail(s,
+  dlp_smtp_fail(s,
             state_info[s->state].in_txn && s->state != S_MAIL
                 ? DLP_OUTCOME_DEFERRED
                 : DLP_OUTCOME_BUSY,
@@ -381,7 +347,7 @@ static int smtp_read_reply(DLP_SMTP *s) {
     }
     if (n >= SMTP_REPLY_LINES ||
         (rs = dlp_reply_line(&s->reply, line, len)) == DLP_REPLY_MALFORMED) {
-      smtp_fail(s,
+      dlp_smtp_fail(s,
                 state_info[s->state].in_txn ? DLP_OUTCOME_DEFERRED
                                             : DLP_OUTCOME_BUSY,
                 "4.5.0", "DLP %s: malformed reply while %s", s->label,
@@ -391,6 +357,8 @@ static int smtp_read_reply(DLP_SMTP *s) {
     if (n > 0 && (s->state == S_EHLO || s->state == S_TLS_EHLO))
       smtp_ehlo_line(s, line, len);
   }
+  dlp_trace_add(&s->trace, dlp_now_ms(), "< %d %s %.80s%s", s->reply.code,
+                s->reply.dsn, s->reply.text, n > 1 ? " (...)" : "");
   return 0;
 }
 
@@ -423,7 +391,7 @@ static int smtp_send_content(DLP_SMTP *s) {
       last[0] = last[1], last[1] = buf[0];
   }
   if (n < 0) {
-    smtp_fail(s, DLP_OUTCOME_DEFERRED, "4.3.0",
+    dlp_smtp_fail(s, DLP_OUTCOME_DEFERRED, "4.3.0",
               "DLP %s: cannot read the stored message while %s", s->label,
               state_info[S_CONTENT].desc);
     return -1;
@@ -446,93 +414,12 @@ static int smtp_handshake(DLP_SMTP *s) {
   if (rc == 0) {
     s->tls_active = 1;
     s->caps = 0; /* forget everything learnt in plaintext */
-    s->state = S_TLS_EHLO;
+    dlp_smtp_set_state(s, S_TLS_EHLO);
     return 0;
   }
-  smtp_fail(s, DLP_OUTCOME_TLS_FAILED, dsn, "DLP %s: TLS handshake failed: %s",
+  dlp_smtp_fail(s, DLP_OUTCOME_TLS_FAILED, dsn, "DLP %s: TLS handshake failed: %s",
             s->label, err);
   return -1;
-}
-
-/* smtp_dial_done - the dial ended: connected (0) or UNREACHABLE (-1) */
-static int smtp_dial_done(DLP_SMTP *s) {
-  snprintf(s->label, sizeof(s->label), "%s", dlp_dial_label(s->dial));
-  s->io = dlp_dial_take(s->dial);
-  if (s->io != NULL)
-    s->dial_errkind = DLP_DIAL_ERR_NONE;
-  else
-    s->dial_errkind = dlp_dial_errkind(s->dial);
-  if (s->io == NULL && s->dial_errkind == DLP_DIAL_ERR_NET) {
-    smtp_fail(s, DLP_OUTCOME_UNREACHABLE, "4.4.1", "DLP connect to %s: %s",
-              s->label, dlp_dial_error(s->dial));
-  } else if (s->io == NULL) { /* local, deadline, no address: not the DLP */
-    smtp_fail(s, DLP_OUTCOME_INTERNAL,
-              dlp_dial_errkind(s->dial) == DLP_DIAL_ERR_DEADLINE ? "4.4.7"
-                                                                 : "4.3.0",
-              "DLP connect to %s: %s", s->label, dlp_dial_error(s->dial));
-  } else {
-    s->created_ms = dlp_now_ms();
-    s->state = S_GREETING;
-  }
-  dlp_dial_free(s->dial);
-  s->dial = NULL;
-  return s->io != NULL ? 0 : -1;
-}
-
-/* dlp_smtp_dial - start connecting; 0 (connecting or connected) or -1 */
-int dlp_smtp_dial(DLP_SMTP *s, const DLP_ADDRS *addrs, int64_t deadline_ms) {
-  int64_t all = deadline_ms != 0 ? deadline_ms : INT64_MAX / 2;
-
-  if (s->state != S_CONNECT || s->dial != NULL)
-    smtp_abort(s, "dlp_smtp_dial");
-  s->deadline = deadline_ms;
-  s->dial = dlp_dial_start(addrs, s->server->host, s->server->port,
-                           s->cfg->connect_timeout * 1000,
-                           s->cfg->connect_stagger_ms, all);
-  if (s->dial == NULL) {
-    s->dial_errkind = DLP_DIAL_ERR_LOCAL;
-    smtp_fail(s, DLP_OUTCOME_INTERNAL, "4.3.0", "DLP %s: out of memory",
-              s->label);
-    return -1;
-  }
-  snprintf(s->label, sizeof(s->label), "%s", dlp_dial_label(s->dial));
-  if (dlp_dial_wait(s->dial, 0) == DLP_IO_ERROR)
-    return smtp_dial_done(s);
-  return 0;
-}
-
-/* dlp_smtp_dial_wait - go on connecting until UNTIL_MS: 1, 0 or -1 */
-int dlp_smtp_dial_wait(DLP_SMTP *s, int64_t until_ms) {
-  if (s->dial == NULL)
-    return s->state == S_FAILED ? -1 : 1;
-  switch (dlp_dial_wait(s->dial, until_ms)) {
-  case DLP_IO_TIMEOUT:
-    snprintf(s->label, sizeof(s->label), "%s", dlp_dial_label(s->dial));
-    return 0;
-  default:
-    return smtp_dial_done(s) == 0 ? 1 : -1;
-  }
-}
-
-/* dlp_smtp_dial_errkind - why the connect failed */
-int dlp_smtp_dial_errkind(const DLP_SMTP *s) {
-  return s->dial_errkind;
-}
-
-/* dlp_smtp_dial_pollfds - the sockets being connected, for poll */
-size_t dlp_smtp_dial_pollfds(const DLP_SMTP *s, struct pollfd *pfd,
-                             size_t max) {
-  return s->dial != NULL ? dlp_dial_pollfds(s->dial, pfd, max) : 0;
-}
-
-/* dlp_smtp_dial_fd - the socket being connected, or -1 */
-int dlp_smtp_dial_fd(const DLP_SMTP *s) {
-  return s->dial != NULL ? dlp_dial_fd(s->dial) : -1;
-}
-
-/* dlp_smtp_dial_wake - when the connect in progress times out, or 0 */
-int64_t dlp_smtp_dial_wake(const DLP_SMTP *s) {
-  return s->dial != NULL ? dlp_dial_wake(s->dial) : 0;
 }
 
 /* smtp_connect - CONNECT state: start the dial if need be, finish it */
@@ -573,9 +460,11 @@ static int smtp_send(DLP_SMTP *s) {
     snprintf(s->cmd, sizeof(s->cmd), "DATA\r\n");
     break;
   case S_CONTENT:
+    dlp_trace_add(&s->trace, dlp_now_ms(), "> (content, %lld bytes)",
+                  (long long)dlp_body_size(s->body));
     if (smtp_send_content(s) < 0)
       return -1;
-    s->state = S_DOT;
+    dlp_smtp_set_state(s, S_DOT);
     return 0;
   case S_DOT:
     snprintf(s->cmd, sizeof(s->cmd), ".\r\n");
@@ -587,11 +476,12 @@ static int smtp_send(DLP_SMTP *s) {
     snprintf(s->cmd, sizeof(s->cmd), "QUIT\r\n");
     break;
   default:
-    smtp_abort(s, "smtp_send");
+    dlp_smtp_abort(s, "smtp_send");
   }
   /* every owed reply is read by now (RSET and QUIT: the caller's checks) */
   if (s->state != S_RSET && s->state != S_QUIT && smtp_unasked(s) < 0)
     return -1;
+  smtp_trace_cmd(s, s->cmd);
   return smtp_write(s, s->cmd, strlen(s->cmd));
 }
 
@@ -601,13 +491,13 @@ static void smtp_after_ehlo(DLP_SMTP *s) {
 
   s->caps = s->new_caps;
   if (s->tls_active || level == DLP_TLS_NONE) {
-    s->state = S_READY;
+    dlp_smtp_set_state(s, S_READY);
   } else if (s->caps & DLP_SMTP_CAP_STARTTLS) {
-    s->state = S_STARTTLS;
+    dlp_smtp_set_state(s, S_STARTTLS);
   } else if (level == DLP_TLS_MAY) {
-    s->state = S_READY;
+    dlp_smtp_set_state(s, S_READY);
   } else {
-    smtp_fail(s, DLP_OUTCOME_TLS_FAILED, "4.7.4",
+    dlp_smtp_fail(s, DLP_OUTCOME_TLS_FAILED, "4.7.4",
               "DLP %s: TLS is required, but was not offered by the host",
               s->label);
   }
@@ -620,7 +510,7 @@ static void smtp_handle(DLP_SMTP *s) {
   switch (s->state) {
   case S_GREETING:
     if (c == 2)
-      s->state = S_EHLO;
+      dlp_smtp_set_state(s, S_EHLO);
     else
       smtp_reply_fail(s);
     break;
@@ -628,7 +518,7 @@ static void smtp_handle(DLP_SMTP *s) {
     if (c == 2)
       smtp_after_ehlo(s);
     else if (c == 5)
-      s->state = S_HELO;
+      dlp_smtp_set_state(s, S_HELO);
     else
       smtp_reply_fail(s);
     break;
@@ -642,11 +532,11 @@ static void smtp_handle(DLP_SMTP *s) {
   case S_STARTTLS:
     if (c == 2 && dlp_io_pending(s->io) > 0)
       /* CVE-2011-0411: bytes after "220" are never parsed */
-      smtp_fail(s, DLP_OUTCOME_TLS_FAILED, "4.7.5",
+      dlp_smtp_fail(s, DLP_OUTCOME_TLS_FAILED, "4.7.5",
                 "DLP %s: unexpected data after the reply to STARTTLS",
                 s->label);
     else if (c == 2)
-      s->state = S_TLS;
+      dlp_smtp_set_state(s, S_TLS);
     else
       smtp_reply_fail(s); /* TLS_FAILED, at level may too */
     break;
@@ -659,35 +549,35 @@ static void smtp_handle(DLP_SMTP *s) {
   case S_MAIL:
   case S_RSET:
     if (c == 2)
-      s->state = S_READY;
+      dlp_smtp_set_state(s, S_READY);
     else
       smtp_reply_fail(s);
     break;
   case S_RCPT:
     if (c == 2 || (c >= 4 && s->reply.code != 421))
-      s->state = S_READY; /* a refusal is this recipient's result */
+      dlp_smtp_set_state(s, S_READY); /* a refusal is this recipient's result */
     else
       smtp_reply_fail(s);
     break;
   case S_DATA:
     if (c == 3)
-      s->state = S_CONTENT;
+      dlp_smtp_set_state(s, S_CONTENT);
     else
       smtp_reply_fail(s);
     break;
   case S_DOT:
     if (s->reply.code == 250) { /* only 250: a 221 or 354 is no yes */
       dlp_cmd_queue_id(s->reply.text, s->queue_id, sizeof(s->queue_id));
-      s->state = S_READY;
+      dlp_smtp_set_state(s, S_READY);
     } else {
       smtp_reply_fail(s);
     }
     break;
   case S_QUIT:
-    s->state = S_CLOSED;
+    dlp_smtp_set_state(s, S_CLOSED);
     break;
   default:
-    smtp_abort(s, "smtp_handle");
+    dlp_smtp_abort(s, "smtp_handle");
   }
 }
 
@@ -719,7 +609,7 @@ static int smtp_run(DLP_SMTP *s) {
 /* dlp_smtp_open - connect and greet, with STARTTLS as configured */
 int dlp_smtp_open(DLP_SMTP *s, int64_t deadline_ms) {
   if (s->state != S_CONNECT && s->state != S_GREETING)
-    smtp_abort(s, "dlp_smtp_open");
+    dlp_smtp_abort(s, "dlp_smtp_open");
   s->deadline = deadline_ms;
   s->last_progress = dlp_now_ms();
   return smtp_run(s);
@@ -728,12 +618,12 @@ int dlp_smtp_open(DLP_SMTP *s, int64_t deadline_ms) {
 /* smtp_ready - the session must be READY for a new command */
 static void smtp_ready(const DLP_SMTP *s, const char *where) {
   if (s->state != S_READY)
-    smtp_abort(s, where);
+    dlp_smtp_abort(s, where);
 }
 
 /* smtp_recv - read and handle the reply to STATE's command, sent before */
 static int smtp_recv(DLP_SMTP *s, smtp_state state) {
-  s->state = state;
+  dlp_smtp_set_state(s, state);
   smtp_set_deadline(s);
   if (smtp_read_reply(s) < 0)
     return -1;
@@ -754,18 +644,21 @@ static int smtp_pipe_flush(DLP_SMTP *s, int with_cmd) {
   if (s->pipe_rset) {
     memcpy(buf, "RSET\r\n", 6);
     n = 6;
+    smtp_trace_cmd(s, "RSET\r\n");
   }
   if (s->pipe_mail) {
     len = strlen(s->mail_cmd);
     memcpy(buf + n, s->mail_cmd, len);
     n += len;
+    smtp_trace_cmd(s, s->mail_cmd);
   }
   if (with_cmd) {
     len = strlen(s->cmd);
     memcpy(buf + n, s->cmd, len);
     n += len;
+    smtp_trace_cmd(s, s->cmd);
   }
-  s->state = s->pipe_rset ? S_RSET : S_MAIL;
+  dlp_smtp_set_state(s, s->pipe_rset ? S_RSET : S_MAIL);
   smtp_set_deadline(s);
   if (smtp_write(s, buf, n) < 0) {
     s->stale = s->pipe_rset;
@@ -773,7 +666,7 @@ static int smtp_pipe_flush(DLP_SMTP *s, int with_cmd) {
   }
   if (s->pipe_rset) {
     s->pipe_rset = 0;
-    s->state = S_RSET;
+    dlp_smtp_set_state(s, S_RSET);
     smtp_set_deadline(s);
     if (s->reuse_until != 0 && s->reuse_until < s->step_deadline)
       s->step_deadline = s->reuse_until; /* a cached session answers fast */
@@ -787,7 +680,7 @@ static int smtp_pipe_flush(DLP_SMTP *s, int with_cmd) {
     if (smtp_recv(s, S_MAIL) < 0)
       return -1;
   }
-  s->state = S_READY;
+  dlp_smtp_set_state(s, S_READY);
   return 0;
 }
 
@@ -802,7 +695,7 @@ int dlp_smtp_mail(DLP_SMTP *s, const char *sender, const char *const *args,
   s->queue_id[0] = 0;
   s->content = 0; /* a new transaction: no content of it sent yet */
   if (dlp_cmd_envelope(s->cmd, "MAIL FROM", sender, args, 0, s->caps) < 0) {
-    smtp_fail(s, DLP_OUTCOME_INTERNAL, "4.3.0",
+    dlp_smtp_fail(s, DLP_OUTCOME_INTERNAL, "4.3.0",
               "DLP %s: envelope sender not safe to send, refused", s->label);
     return -1;
   }
@@ -811,7 +704,7 @@ int dlp_smtp_mail(DLP_SMTP *s, const char *sender, const char *const *args,
     s->pipe_mail = 1;
     return 0;
   }
-  s->state = S_MAIL;
+  dlp_smtp_set_state(s, S_MAIL);
   return smtp_step(s);
 }
 
@@ -833,7 +726,7 @@ dlp_smtp_rcpt_status dlp_smtp_rcpt(DLP_SMTP *s, const char *rcpt,
   if (s->pipe_rset || s->pipe_mail) {
     rc = smtp_pipe_flush(s, 1) < 0 ? -1 : smtp_recv(s, S_RCPT);
   } else {
-    s->state = S_RCPT;
+    dlp_smtp_set_state(s, S_RCPT);
     rc = smtp_step(s);
   }
   if (rc < 0)
@@ -853,7 +746,7 @@ int dlp_smtp_data(DLP_SMTP *s, const DLP_BODY *body) {
     return -1;
   s->body = body;
   s->last_progress = dlp_now_ms();
-  s->state = S_DATA;
+  dlp_smtp_set_state(s, S_DATA);
   s->content = 0;
   while (s->state != S_READY) {
     if (s->state == S_CONTENT)
@@ -868,7 +761,7 @@ int dlp_smtp_data(DLP_SMTP *s, const DLP_BODY *body) {
 int dlp_smtp_rset(DLP_SMTP *s, int64_t deadline_ms) {
   smtp_ready(s, "dlp_smtp_rset");
   s->deadline = deadline_ms;
-  s->state = S_RSET;
+  dlp_smtp_set_state(s, S_RSET);
   return smtp_step(s);
 }
 
@@ -881,38 +774,21 @@ int dlp_smtp_reuse(DLP_SMTP *s, int64_t deadline_ms) {
   pfd.events = POLLIN;
   pfd.revents = 0;
   if (dlp_io_pending(s->io) > 0 || poll(&pfd, 1, 0) != 0) {
-    smtp_fail(s, DLP_OUTCOME_DEFERRED, "4.4.2",
+    dlp_smtp_fail(s, DLP_OUTCOME_DEFERRED, "4.4.2",
               "DLP %s: cached connection closed by the host", s->label);
     return -1;
   }
   s->queue_id[0] = 0;
   s->pipe_mail = 0;
   s->reuse_until = deadline_ms;
+  dlp_trace_reset(&s->trace, dlp_now_ms()); /* this message's part only */
+  dlp_trace_add(&s->trace, dlp_now_ms(), "reused session, connected %llds ago",
+                (long long)((dlp_now_ms() - s->created_ms) / 1000));
   if (s->caps & DLP_SMTP_CAP_PIPELINING) {
     s->pipe_rset = 1; /* goes out with MAIL and the first RCPT */
     return 0;
   }
   return dlp_smtp_rset(s, deadline_ms);
-}
-
-/* dlp_smtp_stale - a reused session failed the RSET it owed */
-int dlp_smtp_stale(const DLP_SMTP *s) {
-  return s->stale;
-}
-
-/* dlp_smtp_content_started - the content began to go out */
-int dlp_smtp_content_started(const DLP_SMTP *s) {
-  return s->content;
-}
-
-/* dlp_smtp_is_ready - open and between commands */
-int dlp_smtp_is_ready(const DLP_SMTP *s) {
-  return s->state == S_READY;
-}
-
-/* dlp_smtp_created_ms - when TCP connected */
-int64_t dlp_smtp_created_ms(const DLP_SMTP *s) {
-  return s->created_ms;
 }
 
 /* dlp_smtp_free - QUIT when usable, close, free */
@@ -921,37 +797,12 @@ void dlp_smtp_free(DLP_SMTP *s) {
     return;
   if (s->state == S_READY) {
     s->deadline = dlp_now_ms() + SMTP_QUIT_MS;
-    s->state = S_QUIT;
+    dlp_smtp_set_state(s, S_QUIT);
     (void)smtp_step(s);
   }
   dlp_dial_free(s->dial);
   dlp_io_close(s->io);
   free(s);
-}
-
-/* dlp_smtp_failure - why the last step failed */
-const DLP_SMTP_FAILURE *dlp_smtp_failure(const DLP_SMTP *s) {
-  return &s->fail;
-}
-
-/* dlp_smtp_label - "host[addr]:port" */
-const char *dlp_smtp_label(const DLP_SMTP *s) {
-  return s->label;
-}
-
-/* dlp_smtp_queue_id - the DLP's queue id, or "" */
-const char *dlp_smtp_queue_id(const DLP_SMTP *s) {
-  return s->queue_id;
-}
-
-/* dlp_smtp_caps - capabilities of the current EHLO */
-unsigned dlp_smtp_caps(const DLP_SMTP *s) {
-  return s->caps;
-}
-
-/* dlp_smtp_tls_info - TLS summary, "" in plaintext */
-const char *dlp_smtp_tls_info(const DLP_SMTP *s) {
-  return s->tls_info;
 }
 
 /* dlp_smtp_state_name - name of the current state */

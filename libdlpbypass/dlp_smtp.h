@@ -177,13 +177,20 @@ const char *dlp_smtp_label(const DLP_SMTP *s);
 /* dlp_smtp_queue_id - the DLP's queue id from its 250 to the dot, or "" */
 const char *dlp_smtp_queue_id(const DLP_SMTP *s);
 
-/* dlp_smtp_caps - DLP_SMTP_CAP_* bits of the current EHLO reply */
-unsigned dlp_smtp_caps(const DLP_SMTP *s);
 
 /* dlp_smtp_tls_info - TLS summary ("" in plaintext) */
 const char *dlp_smtp_tls_info(const DLP_SMTP *s);
 
 /* dlp_smtp_state_name - name of the session's current state */
 const char *dlp_smtp_state_name(const DLP_SMTP *s);
+
+/*
+ * dlp_smtp_transcript - what was said in this session (for a reused one:
+ * since it was taken from the pool), one line: commands, replies, state
+ * changes, with milliseconds; never the content.  Bounded: the oldest
+ * items go first (dlp_smtp_trace_dropped() counts them).
+ */
+const char *dlp_smtp_transcript(const DLP_SMTP *s);
+unsigned dlp_smtp_trace_dropped(const DLP_SMTP *s);
 
 #endif /* DLP_SMTP_H */

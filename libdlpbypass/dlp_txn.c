@@ -313,6 +313,11 @@ const char *dlp_txn_host(const DLP_TXN *txn) {
   return s != NULL ? dlp_smtp_label(s) : "";
 }
 
+/* dlp_txn_transcripts - transcripts of attempts worth logging */
+const char *dlp_txn_transcripts(const DLP_TXN *txn) {
+  return dlp_conn_transcripts(txn->conn);
+}
+
 /* dlp_txn_free - cache the session (or QUIT), release everything */
 void dlp_txn_free(DLP_TXN *txn) {
   size_t i;

@@ -150,6 +150,13 @@ const char *dlp_config_server_label(const DLP_CONFIG *cfg, size_t i);
  */
 int dlp_config_check_names(const DLP_CONFIG *cfg, char *err, size_t errlen);
 
+/*
+ * dlp_config_debug_peer - LABEL ("host[addr]:port") is of a host named in
+ * dlp.debug_peers (by its configured name or its address): its attempts'
+ * transcripts are logged even when they succeed
+ */
+int dlp_config_debug_peer(const DLP_CONFIG *cfg, const char *label);
+
 /* bypass.budget, bypass.never (issue 10: policy) */
 
 /* bypass.rescan (issue 10: retro-scan) */
@@ -306,6 +313,16 @@ const DLP_RESULT *dlp_txn_result(const DLP_TXN *txn);
  * (the host that answered the last RCPT), or "" when there is none
  */
 const char *dlp_txn_host(const DLP_TXN *txn);
+
+/*
+ * dlp_txn_transcripts - what was said with the DLP hosts in the attempts
+ * worth logging: each failed attempt, and every attempt at a host listed
+ * in dlp.debug_peers.  One line per attempt, "host[addr]:port: +MSms
+ * ITEM; ..." (commands sent "> ...", replies "< ...", state changes
+ * "=STATE", the failure "! outcome dsn"), never the message content;
+ * "" when there is none.  Borrowed, valid until dlp_txn_free().
+ */
+const char *dlp_txn_transcripts(const DLP_TXN *txn);
 
 /* dlp_txn_free - end the message: RSET/QUIT or close, release all */
 void dlp_txn_free(DLP_TXN *txn);

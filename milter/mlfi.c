@@ -462,6 +462,23 @@ static void mlfi_record(const struct mlfi_msg *msg, const DLP_RESULT *res,
   mlfi_decided(&d);
 }
 
+/*
+ * mlfi_log_transcripts - one line per DLP attempt worth a transcript
+ * (failed, or at a dlp.debug_peers host), after the decision line:
+ *   QUEUEID: transcript dlp=HOST: +MSms ITEM; ... mid=M
+ */
+static void mlfi_log_transcripts(const struct mlfi_msg *msg) {
+  const char *p = dlp_txn_transcripts(msg->txn), *nl;
+
+  for (; *p != '\0'; p = *nl ? nl + 1 : nl) {
+    nl = strchr(p, '\n');
+    if (nl == NULL)
+      nl = p + strlen(p);
+    mlfi_log(LOG_INFO, "%s: transcript dlp=%.*s mid=%lu", msg->qid,
+             (int)(nl - p), p, msg->mid);
+  }
+}
+
 /* mlfi_log_decision - the one line for the decision on MSG */
 static void mlfi_log_decision(struct mlfi_msg *msg, const DLP_RESULT *res,
                               const struct mlfi_sent *sent) {
@@ -490,6 +507,8 @@ static void mlfi_log_decision(struct mlfi_msg *msg, const DLP_RESULT *res,
       mlfi_printable(msg->from != NULL ? msg->from : "", from, sizeof(from)),
       msg->nrcpt, extra, msg->mid, msg->dlp_secs);
   msg->logged = 1;
+  if (msg->txn != NULL)
+    mlfi_log_transcripts(msg);
   mlfi_record(msg, res, sent);
 }
 

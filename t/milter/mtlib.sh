@@ -116,6 +116,7 @@ mt_conf() {
         tb_conf_servers "${hp[@]}"
         tb_conf_limits "${MT_CONNECT:-1}" "${MT_COMMAND:-2}" "${MT_DATA:-3}" \
             "${MT_DEADLINE:-8}"
+        [ -n "${MT_DLP_EXTRA:-}" ] && echo "  $MT_DLP_EXTRA"
         echo "};"
         echo "bypass: {"
         echo "  enabled = ${MT_BYPASS:-true};"

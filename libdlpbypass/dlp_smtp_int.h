@@ -1,0 +1,83 @@
+/*
+ * dlp_smtp_int.h - the inside of a DLP_SMTP session, shared by the files
+ * of the SMTP client (dlp_smtp.c: the state machine; dlp_smtp_dial.c:
+ * the connect and the accessors).  Not for anyone else.
+ *
+ * Contract: the session's state changes only in dlp_smtp_set_state()
+ * (which also writes the change into the transcript); a failure only in
+ * dlp_smtp_fail() (which sets FAILED through it).
+ */
+#ifndef DLP_SMTP_INT_H
+#define DLP_SMTP_INT_H
+
+#include "dlp_cmd.h"
+#include "dlp_dial.h"
+#include "dlp_io.h"
+#include "dlp_smtp.h"
+#include "dlp_trace.h"
+
+typedef enum {
+  S_CONNECT,
+  S_GREETING,
+  S_EHLO,
+  S_HELO,
+  S_STARTTLS,
+  S_TLS,
+  S_TLS_EHLO,
+  S_READY,
+  S_MAIL,
+  S_RCPT,
+  S_DATA,
+  S_CONTENT,
+  S_DOT,
+  S_RSET,
+  S_QUIT,
+  S_FAILED,
+  S_CLOSED
+} smtp_state;
+
+struct dlp_smtp {
+  const DLP_CONFIG *cfg;
+  const struct dlp_server *server;
+  DLP_IO *io;
+  DLP_DIAL *dial; /* the connect in progress (CONNECT), or NULL */
+  smtp_state state;
+  int tls_active;    /* the session runs over TLS */
+  unsigned caps;     /* DLP_SMTP_CAP_* of the current EHLO */
+  unsigned new_caps; /* collected while reading an EHLO reply */
+  int64_t deadline;  /* caller's overall deadline, 0: none */
+  int64_t step_deadline;
+  int64_t last_progress;
+  void (*progress)(void *);
+  void *progress_ctx;
+  char cmd[DLP_CMD_MAX + 3]; /* the command line of the current state */
+  const DLP_BODY *body;      /* CONTENT: what to send */
+  DLP_REPLY reply;           /* the last reply */
+  DLP_SMTP_FAILURE fail;
+  char label[300];
+  char tls_info[300];
+  char queue_id[64];
+  int64_t created_ms; /* TCP connected */
+  int pipe_rset;      /* PIPELINING: RSET owed, sent with the next group */
+  int pipe_mail;      /* PIPELINING: MAIL in mail_cmd, not yet sent */
+  int stale;          /* a reused session failed its owed RSET */
+  int64_t reuse_until; /* the owed RSET must be answered by then */
+  int content;        /* dlp_smtp_data() began sending the content */
+  int dial_errkind;   /* DLP_DIAL_ERR_* of a failed connect */
+  char mail_cmd[DLP_CMD_MAX + 3];
+  DLP_TRACE trace; /* the transcript of this session (dlp_trace.h) */
+};
+
+/* dlp_smtp_set_state - the one place the state changes (and is traced) */
+void dlp_smtp_set_state(DLP_SMTP *s, smtp_state state);
+
+/* dlp_smtp_fail - end the session: outcome, failure class, text */
+void dlp_smtp_fail(DLP_SMTP *s, dlp_outcome outcome, const char *dsn,
+                   const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* dlp_smtp_abort - an impossible state: a bug, never go on */
+void dlp_smtp_abort(const DLP_SMTP *s, const char *where)
+    __attribute__((noreturn));
+
+#endif /* DLP_SMTP_INT_H */
