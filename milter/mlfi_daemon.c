@@ -17,8 +17,9 @@
  * never touched.  The socket is made under a umask that leaves only the
  * configured mode, then chmod()ed to that mode and chown()ed to the user
  * and to milter.socket_group (default: the group "postfix" when it
- * exists).  It is removed at a clean exit (the user must be allowed to
- * write its directory; a socket left behind is stale at the next start).
+ * exists, else the user's group).  It is removed at a clean exit (the user must
+ * be allowed to write its directory; a socket left behind is stale at the next
+ * start).
  *
  * Background: mlfi_daemon_detach() forks; the parent keeps the terminal
  * and waits on a pipe.  The child goes on with stderr still open (its
@@ -168,7 +169,8 @@ int mlfi_daemon_init(struct mlfi_daemon *d, const DLP_CONFIG *cfg,
   else if (group != NULL) {
     mlfi_log(LOG_ERR, "milter.socket_group \"%s\" does not exist", group);
     return MAIN_EXIT_CONFIG;
-  }
+  } else if (d->user[0])
+    d->sockgid = d->gid; /* no postfix group: the user's */
   if ((path = daemon_unix_path(sock)) != NULL &&
       snprintf(d->sockpath, sizeof(d->sockpath), "%s", path) >=
           (int)sizeof(d->sockpath)) {
