@@ -110,6 +110,13 @@ static const struct cfg_key cfg_keys[] = {
     /* metrics, control (issue 11: metrics and status) */
 
     /* milter.user, socket_mode, ... (issue 12: daemon) */
+    {"milter", "user", K_STR, 0, 0, dlp_config_check_user},
+    {"milter", "allow_root", K_BOOL, 0, 0, NULL},
+    {"milter", "socket_mode", K_STR, 0, 0, dlp_config_check_mode},
+    {"milter", "socket_group", K_STR, 0, 0, dlp_config_check_group},
+    {"milter", "pidfile", K_STR, 0, 0, dlp_config_check_abspath},
+    {"milter", "syslog_facility", K_STR, 0, 0, dlp_config_check_facility},
+    {"milter", "log", K_STR, 0, 0, dlp_config_check_log},
 };
 
 /* milter.strip_headers when unset (bypass.header is added to any list) */
@@ -599,7 +606,8 @@ static int cfg_copy(const config_t *c, DLP_CONFIG *cfg) {
   /* metrics, control (issue 11) */
 
   /* daemon (issue 12) */
-
+  if (dlp_config_daemon_copy(c, cfg) < 0)
+    return -1;
   return 0;
 }
 
@@ -648,7 +656,7 @@ static void cfg_free(DLP_CONFIG *cfg) {
   /* metrics, control (issue 11) */
 
   /* daemon (issue 12) */
-
+  dlp_config_daemon_free(cfg);
   free(cfg);
 }
 

@@ -97,6 +97,13 @@ struct dlp_config {
   /* metrics, control (issue 11: metrics and status) */
 
   /* milter.user, socket_mode, ... (issue 12: daemon) */
+  char *milter_user;            /* "USER[:GROUP]", NULL: unset */
+  int allow_root;               /* milter.allow_root: may keep uid 0 */
+  int socket_mode;              /* unix socket permissions (0660) */
+  char *socket_group;           /* NULL: "postfix" when it exists */
+  char *pidfile;                /* NULL: none (-P may give one) */
+  int syslog_facility;          /* LOG_MAIL unless set */
+  char *log;                    /* "syslog", "stderr", NULL: unset */
 
 };
 
@@ -106,5 +113,18 @@ struct dlp_config {
 
 /* dlp_now_ms - monotonic clock in milliseconds */
 int64_t dlp_now_ms(void);
+
+/* milter.user, socket_mode, ... (issue 12: daemon): dlp_config_daemon.c */
+struct config_t;
+const char *dlp_config_check_user(const char *v);
+const char *dlp_config_check_group(const char *v);
+const char *dlp_config_check_mode(const char *v);
+const char *dlp_config_check_abspath(const char *v);
+const char *dlp_config_check_facility(const char *v);
+const char *dlp_config_check_log(const char *v);
+/* dlp_config_daemon_copy - those keys or their defaults; 0 or -1 (ENOMEM) */
+int dlp_config_daemon_copy(const struct config_t *c, struct dlp_config *cfg);
+/* dlp_config_daemon_free - release what dlp_config_daemon_copy made */
+void dlp_config_daemon_free(struct dlp_config *cfg);
 
 #endif /* DLP_PRIVATE_H */

@@ -168,6 +168,19 @@ int dlp_config_debug_peer(const DLP_CONFIG *cfg, const char *label);
 /* metrics, control (issue 11: metrics and status) */
 
 /* milter.user, socket_mode, ... (issue 12: daemon) */
+/* milter.user "USER[:GROUP]" (NULL: unset); milter.allow_root */
+const char *dlp_config_milter_user(const DLP_CONFIG *cfg);
+int dlp_config_allow_root(const DLP_CONFIG *cfg);
+/* milter.socket_mode (0660); milter.socket_group (NULL: unset) */
+int dlp_config_socket_mode(const DLP_CONFIG *cfg);
+const char *dlp_config_socket_group(const DLP_CONFIG *cfg);
+/* milter.pidfile (NULL: unset); syslog_facility (LOG_MAIL's value) */
+const char *dlp_config_pidfile(const DLP_CONFIG *cfg);
+int dlp_config_syslog_facility(const DLP_CONFIG *cfg);
+/* milter.log: "syslog", "stderr", or NULL when unset */
+const char *dlp_config_log(const DLP_CONFIG *cfg);
+/* milter.tmpdir (the milter checks that its user may write there) */
+const char *dlp_config_tmpdir(const DLP_CONFIG *cfg);
 
 
 /* ------------------------------------------------------------------ */

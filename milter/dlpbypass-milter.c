@@ -2,22 +2,32 @@
  * dlpbypass-milter.c - main program of dlpbypass-milter: options, the
  * configuration, signals, and the libmilter set-up.
  *
- * Contract (DESIGN.md section 5):
- *   dlpbypass-milter [-f] [-c FILE] [-p SOCKET]   run the milter
- *   dlpbypass-milter -n [-c FILE]                 check FILE and exit
+ * Contract (DESIGN.md sections 5 and 5a):
+ *   dlpbypass-milter [-fl] [-c FILE] [-p SOCKET] [-u USER[:GROUP]]
+ *                    [-P PIDFILE]                 run the milter
+ *   dlpbypass-milter -n [-c FILE] [-p SOCKET] [-u USER[:GROUP]]
+ *                                                 check FILE and exit
+ *   dlpbypass-milter -V                           "dlpbypass-milter VERSION"
  *   dlpbypass-milter -h                           usage
- * Exit status: 0 normal stop or a good -n check; 1 configuration error;
- * 2 usage error; 3 the milter could not start (socket, libmilter).
+ * Exit status (mlfi_daemon.h): 0 normal stop or a good -n check; 1
+ * configuration error (file, user, group, host-less inet: socket, root
+ * without milter.allow_root); 2 usage error; 3 the milter could not start
+ * (libmilter, socket directory, fork); 4 the socket or pid file is in use;
+ * 5 permission (privileges, socket, pid file).  Without -f, start-up
+ * errors still reach stderr and the status (mlfi_daemon_detach).
  *
- * Threads and signals: SIGHUP, SIGTERM and SIGINT are blocked before any
- * thread starts.  libmilter's smfi_main() runs in a thread of its own; the
- * main thread is the dedicated signal thread and waits for them with
- * sigwait().  SIGHUP wakes a reload thread that loads the configuration
- * anew (a bad file is logged and the old configuration kept; the new one
- * applies from the next MAIL on every connection, a message in flight
- * keeps the one it started with); SIGTERM and SIGINT call
- * smfi_stop().  At the end, messages in flight get MAIN_DRAIN_SECS to
- * finish.  The signal thread
+ * Start-up order: config, log, socket (as root), background, services,
+ * drop privileges (mlfi_daemon_drop), pid file, start line, ready.
+ *
+ * Threads and signals: SIGHUP, SIGTERM, SIGINT, SIGUSR1 and SIGUSR2 are
+ * blocked first thing in main(), before any thread starts.  libmilter's
+ * smfi_main() runs in a thread of its own; the main thread is the dedicated
+ * signal thread and waits for them with sigwait().  SIGHUP wakes a reload
+ * thread that loads the configuration anew (a bad file is logged and the old
+ * configuration kept; the new one applies from the next MAIL on every
+ * connection, a message in flight keeps the one it started with); SIGTERM and
+ * SIGINT call smfi_stop(); SIGUSR1 reopens log files; SIGUSR2 is ignored.  At
+ * the end, messages in flight get MAIN_DRAIN_SECS to finish.  The signal thread
  * is the main thread on purpose: libmilter starts its own sigwait()
  * thread for the same signals and stops the milter on SIGHUP, and Linux
  * hands a signal sent to the process to its main thread first when that
@@ -35,6 +45,7 @@
 #include "config.h"
 
 #include "mlfi.h"
+#include "mlfi_daemon.h"
 #include "mlfi_policy.h"
 
 #include <arpa/inet.h>
@@ -53,10 +64,6 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#define MAIN_EXIT_CONFIG 1
-#define MAIN_EXIT_USAGE 2
-#define MAIN_EXIT_START 3
-
 #define MAIN_DEFAULT_CONFIG SYSCONFDIR "/dlpbypass.conf"
 #define MAIN_MAX_DATA ((1024 * 1024) - 1) /* Postfix headers may pass 64K */
 #define MAIN_DRAIN_SECS 30 /* wait this long for messages at exit */
@@ -74,16 +81,34 @@ struct main_run {
   pthread_cond_t wake; /* reload or quit */
 };
 
+/* The command line. */
+struct main_opts {
+  const char *path;     /* -c */
+  const char *sockname; /* -p, else milter.socket */
+  const char *user;     /* -u, else milter.user */
+  const char *pidfile;  /* -P, else milter.pidfile */
+  int foreground;       /* -f */
+  int syslog;           /* -l */
+  int check;            /* -n */
+};
+
 /* main_usage - print the usage on STREAM */
 static void main_usage(FILE *stream) {
   fprintf(stream,
-          "usage: dlpbypass-milter [-f] [-c config] [-p socket]\n"
-          "       dlpbypass-milter -n [-c config]\n"
+          "usage: dlpbypass-milter [-fl] [-c config] [-p socket] "
+          "[-u user[:group]] [-P pidfile]\n"
+          "       dlpbypass-milter -n [-c config] [-p socket] [-u user]\n"
+          "       dlpbypass-milter -V | -h\n"
           "  -c FILE    configuration file (default %s)\n"
           "  -f         stay in the foreground, log to stderr (not syslog)\n"
+          "  -l         log to syslog even with -f\n"
           "  -n         check the configuration and exit\n"
           "  -p SOCKET  milter socket, inet:PORT@ADDR or unix:PATH\n"
           "             (overrides milter.socket)\n"
+          "  -P FILE    pid file (overrides milter.pidfile)\n"
+          "  -u USER[:GROUP]  run as USER once the socket is open\n"
+          "             (overrides milter.user)\n"
+          "  -V         print the version and exit\n"
           "  -h         this text\n",
           MAIN_DEFAULT_CONFIG);
 }
@@ -93,9 +118,11 @@ static DLP_POOL *main_pool;
 
 /*
  * main_check - -n: "FILE: ok" and 0, or "FILE:LINE: problem" (or a
- * server name that does not resolve) and 1
+ * server name that does not resolve, a host-less inet: socket, a user or
+ * group that does not exist) and 1
  */
-static int main_check(const char *path) {
+static int main_check(const struct main_opts *o) {
+  const char *path = o->path;
   char err[1024];
   DLP_CONFIG *cfg = dlp_config_load(path, err, sizeof(err));
 
@@ -105,6 +132,13 @@ static int main_check(const char *path) {
   }
   if (dlp_config_check_names(cfg, err, sizeof(err)) < 0) {
     fprintf(stderr, "%s\n", err);
+    dlp_config_unref(cfg);
+    return MAIN_EXIT_CONFIG;
+  }
+  if (mlfi_daemon_check(
+          cfg, o->sockname ? o->sockname : dlp_config_milter_socket(cfg),
+          o->user, err, sizeof(err)) != 0) {
+    fprintf(stderr, "%s: %s\n", path, err);
     dlp_config_unref(cfg);
     return MAIN_EXIT_CONFIG;
   }
@@ -187,6 +221,15 @@ static void main_signals(sigset_t *set) {
   sigaddset(set, SIGHUP);
   sigaddset(set, SIGTERM);
   sigaddset(set, SIGINT);
+  sigaddset(set, SIGUSR1);
+  sigaddset(set, SIGUSR2);
+}
+
+/* main_reopen - SIGUSR1: reopen the log files (syslog needs nothing) */
+static void main_reopen(void) {
+  /* reopen log files (issue 11: audit trail) */
+
+  mlfi_log(LOG_INFO, "SIGUSR1: log files reopened");
 }
 
 /* main_wait - the signal loop; returns when smfi_main has ended */
@@ -207,7 +250,11 @@ static int main_wait(struct main_run *run) {
     pthread_mutex_unlock(&run->lock);
     if (done)
       return run->status;
-    if (sig != SIGHUP) {
+    if (sig == SIGUSR1)
+      main_reopen();
+    else if (sig == SIGUSR2)
+      mlfi_log(LOG_INFO, "SIGUSR2: ignored");
+    else if (sig != SIGHUP) {
       mlfi_log(LOG_INFO, "%s: stopping", strsignal(sig));
       smfi_stop();
     }
@@ -339,35 +386,69 @@ static void main_nodelay(const char *sockname) {
              sockname);
 }
 
-/* main_setup - socket and callbacks; 0 or an exit status */
-static int main_setup(const char *sockname, int foreground) {
+/* main_setup - socket and callbacks, the background; 0 or an exit status */
+static int main_setup(struct mlfi_daemon *d, int foreground) {
+  const char *sockname = d->sock;
+  int status;
+
   if (smfi_setconn((char *)sockname) != MI_SUCCESS ||
       smfi_setmaxdatasize(MAIN_MAX_DATA) == 0 ||
       mlfi_register() != MI_SUCCESS) {
     mlfi_log(LOG_ERR, "cannot set up libmilter on %s", sockname);
     return MAIN_EXIT_START;
   }
-  if (smfi_opensocket(1) != MI_SUCCESS) {
-    mlfi_log(LOG_ERR, "cannot open the milter socket %s", sockname);
-    return MAIN_EXIT_START;
+  if ((status = mlfi_daemon_socket_check(d)) != 0)
+    return status;
+  errno = 0;
+  /* 0: never unlink what is there (mlfi_daemon_socket_check looked) */
+  if (smfi_opensocket(0) != MI_SUCCESS) {
+    status = errno == EADDRINUSE ? MAIN_EXIT_INUSE
+             : errno == EACCES   ? MAIN_EXIT_PERM
+                                 : MAIN_EXIT_START;
+    mlfi_log(LOG_ERR, "cannot open the milter socket %s%s%s", sockname,
+             errno ? ": " : "", errno ? strerror(errno) : "");
+    return status;
   }
+  if ((status = mlfi_daemon_socket_perms(d)) != 0)
+    return status;
   main_nodelay(sockname);
-  if (!foreground && daemon(0, 0) < 0) {
-    mlfi_log(LOG_ERR, "cannot go to the background: %s", strerror(errno));
-    return MAIN_EXIT_START;
-  }
+  if (!foreground && (status = mlfi_daemon_detach(d)) != 0)
+    return status;
+  return 0;
+}
+
+/*
+ * main_unprivileged - drop privileges, check the spill directory, write
+ * the pid file, log the start line; 0 or an exit status
+ */
+static int main_unprivileged(struct mlfi_daemon *d, const DLP_CONFIG *cfg,
+                             const char *path) {
+  const char *tmpdir = dlp_config_tmpdir(cfg);
+  char who[96];
+  int status;
+
+  if ((status = mlfi_daemon_drop(d)) != 0 ||
+      (status = mlfi_daemon_pidfile(d)) != 0)
+    return status;
+  if (access(tmpdir, W_OK | X_OK) < 0)
+    mlfi_log(LOG_WARNING,
+             "milter.tmpdir %s: %s for %s: messages larger than "
+             "milter.spill_size will be tempfailed",
+             tmpdir, strerror(errno), mlfi_daemon_user(d, who, sizeof(who)));
+  mlfi_log(LOG_INFO, "starting %s %s on %s with %s, %s", MLFI_NAME,
+           PACKAGE_VERSION, d->sock, path,
+           mlfi_daemon_user(d, who, sizeof(who)));
   return 0;
 }
 
 /* main_run_milter - start everything, wait for the end; exit status */
 static int main_run_milter(DLP_CONFIG *cfg, const char *path,
-                           const char *sockname, int foreground) {
+                           struct mlfi_daemon *d, int foreground) {
   struct main_run run;
-  sigset_t set;
   DLP_POOL *pool;
   int status, i;
 
-  if ((status = main_setup(sockname, foreground)) != 0) {
+  if ((status = main_setup(d, foreground)) != 0) {
     dlp_config_unref(cfg);
     return status;
   }
@@ -382,22 +463,26 @@ static int main_run_milter(DLP_CONFIG *cfg, const char *path,
      10-11): budget state, events, audit trail, metrics, control socket */
   mlfi_policy_start(cfg);
   mlfi_init(pool, cfg);
-  main_signals(&set);
-  pthread_sigmask(SIG_BLOCK, &set, NULL);
   memset(&run, 0, sizeof(run));
   pthread_mutex_init(&run.lock, NULL);
   pthread_cond_init(&run.wake, NULL);
   run.signal_thread = pthread_self();
   run.path = path;
-  mlfi_log(LOG_INFO, "starting on %s with %s", sockname, path);
-  if ((status = main_threads(&run)) != MI_SUCCESS)
-    mlfi_log(LOG_ERR, "the milter stopped on an error");
+  if ((status = main_unprivileged(d, cfg, path)) == 0) {
+    mlfi_daemon_ready(d);
+    mlfi_log_echo(-1);
+    if ((status = main_threads(&run)) != MI_SUCCESS) {
+      mlfi_log(LOG_ERR, "the milter stopped on an error");
+      status = MAIN_EXIT_START;
+    }
+  }
   /* messages in flight may finish; idle connections are not waited for */
   for (i = 0; i < MAIN_DRAIN_SECS * 10 && mlfi_busy() > 0; i++)
     usleep(100000);
+  mlfi_daemon_cleanup(d);
   if (mlfi_active() > 0) { /* sessions still use them: leave it to exit */
     mlfi_log(LOG_INFO, "stopped with %u connections open", mlfi_active());
-    return status == MI_SUCCESS ? 0 : MAIN_EXIT_START;
+    return status;
   }
   mlfi_shutdown();
   /* services stopped after the last message, one call each (issues
@@ -407,29 +492,41 @@ static int main_run_milter(DLP_CONFIG *cfg, const char *path,
   pthread_cond_destroy(&run.wake);
   pthread_mutex_destroy(&run.lock);
   mlfi_log(LOG_INFO, "stopped");
-  return status == MI_SUCCESS ? 0 : MAIN_EXIT_START;
+  return status;
 }
 
-int main(int argc, char **argv) {
-  const char *path = MAIN_DEFAULT_CONFIG, *sockname = NULL;
-  int foreground = 0, check = 0, c, status;
-  char err[1024], *abspath;
-  DLP_CONFIG *cfg;
+/* main_options - parse the command line into O; -1 to go on, else a status */
+static int main_options(int argc, char **argv, struct main_opts *o) {
+  int c;
 
-  while ((c = getopt(argc, argv, "c:fhnp:")) != -1) {
+  memset(o, 0, sizeof(*o));
+  o->path = MAIN_DEFAULT_CONFIG;
+  while ((c = getopt(argc, argv, "c:fhlnp:P:u:V")) != -1) {
     switch (c) {
     case 'c':
-      path = optarg;
+      o->path = optarg;
       break;
     case 'f':
-      foreground = 1;
+      o->foreground = 1;
+      break;
+    case 'l':
+      o->syslog = 1;
       break;
     case 'n':
-      check = 1;
+      o->check = 1;
       break;
     case 'p':
-      sockname = optarg;
+      o->sockname = optarg;
       break;
+    case 'P':
+      o->pidfile = optarg;
+      break;
+    case 'u':
+      o->user = optarg;
+      break;
+    case 'V':
+      printf("%s %s\n", MLFI_NAME, PACKAGE_VERSION);
+      return 0;
     case 'h':
       main_usage(stdout);
       return 0;
@@ -442,26 +539,70 @@ int main(int argc, char **argv) {
     main_usage(stderr);
     return MAIN_EXIT_USAGE;
   }
-  if (check)
-    return main_check(path);
-  if (foreground)
+  return -1;
+}
+
+/*
+ * main_log - where log lines go: syslog (FACILITY) with -l, with
+ * milter.log = "syslog", or without -f unless milter.log = "stderr";
+ * else stderr.  While starting, syslog's warnings and errors are also
+ * copied to stderr.  Returns 1 when the log is stderr.
+ */
+static int main_log(const struct main_opts *o, const char *log, int facility) {
+  int use_syslog = o->syslog || (log != NULL && strcmp(log, "syslog") == 0) ||
+                   (!o->foreground && log == NULL);
+
+  closelog();
+  if (!use_syslog) {
     mlfi_log_to(STDERR_FILENO); /* no syslog: it would try /dev/log */
-  else
-    openlog(MLFI_NAME, LOG_PID, LOG_MAIL);
-  if ((cfg = dlp_config_load(path, err, sizeof(err))) == NULL) {
-    mlfi_log(LOG_ERR, "%s", err[0] ? err : path);
-    if (!foreground)
-      closelog();
+    mlfi_log_echo(-1);
+    return 1;
+  }
+  openlog(MLFI_NAME, LOG_PID | LOG_NDELAY, facility);
+  mlfi_log_to(-1);
+  mlfi_log_echo(STDERR_FILENO);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  struct main_opts o;
+  struct mlfi_daemon d;
+  char err[1024], *abspath;
+  DLP_CONFIG *cfg;
+  sigset_t set;
+  int status, to_stderr;
+
+  main_signals(&set); /* before any thread, so only sigwait() sees them */
+  pthread_sigmask(SIG_BLOCK, &set, NULL);
+  if ((status = main_options(argc, argv, &o)) >= 0)
+    return status;
+  if (o.check)
+    return main_check(&o);
+  main_log(&o, NULL, LOG_MAIL);
+  if ((cfg = dlp_config_load(o.path, err, sizeof(err))) == NULL) {
+    mlfi_log(LOG_ERR, "%s", err[0] ? err : o.path);
     return MAIN_EXIT_CONFIG;
   }
-  if (sockname == NULL)
-    sockname = dlp_config_milter_socket(cfg);
-  /* daemon() changes to "/": reload from the absolute path */
-  if ((abspath = realpath(path, NULL)) != NULL)
-    path = abspath;
-  status = main_run_milter(cfg, path, sockname, foreground);
+  to_stderr =
+      main_log(&o, dlp_config_log(cfg), dlp_config_syslog_facility(cfg));
+  if (o.sockname == NULL)
+    o.sockname = dlp_config_milter_socket(cfg);
+  if ((status = mlfi_daemon_check(cfg, o.sockname, o.user, err, sizeof(err))) !=
+      0) {
+    mlfi_log(LOG_ERR, "%s: %s", o.path, err);
+    dlp_config_unref(cfg);
+    return status;
+  }
+  if ((status = mlfi_daemon_init(&d, cfg, o.sockname, o.user, o.pidfile,
+                                 to_stderr)) != 0) {
+    dlp_config_unref(cfg);
+    return status;
+  }
+  /* the background changes to "/": reload from the absolute path */
+  if ((abspath = realpath(o.path, NULL)) != NULL)
+    o.path = abspath;
+  status = main_run_milter(cfg, o.path, &d, o.foreground);
   free(abspath);
-  if (!foreground)
-    closelog();
+  closelog();
   return status;
 }

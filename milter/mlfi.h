@@ -44,6 +44,9 @@ void mlfi_shutdown(void);
 /* mlfi_log_to - log to FD (stderr with -f) instead of syslog; -1: syslog */
 void mlfi_log_to(int fd);
 
+/* mlfi_log_echo - also copy syslog warnings and errors to FD (-1: stop) */
+void mlfi_log_echo(int fd);
+
 /* mlfi_log - one line to syslog (or to the fd of mlfi_log_to) */
 void mlfi_log(int priority, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -42,7 +42,9 @@
 #                                   mail to port 5; started
 #   tl_dlp_conf FILE HOST:PORT...   write a milter config (TL_BYPASS,
 #                                   TL_CONNECT, TL_COMMAND, TL_DATA,
-#                                   TL_DEADLINE override the defaults)
+#                                   TL_DEADLINE override the defaults;
+#                                   TL_MILTER: more milter: group lines;
+#                                   milter.allow_root is always true)
 #   tl_milter CONF [SOCKET]         start dlpbypass-milter -f in the
 #                                   background (socket default: port 3);
 #                                   with TL_NETNS set, inside that namespace
@@ -471,6 +473,10 @@ tl_dlp_conf() {
         echo "};"
         echo "bypass: {"
         echo "  enabled = ${TL_BYPASS:-true};"
+        echo "};"
+        echo "milter: {"
+        echo "  allow_root = true; # tests run as root with no milter.user"
+        [ -n "${TL_MILTER-}" ] && echo "  $TL_MILTER"
         echo "};"
     } >"$file"
 }

@@ -18,13 +18,8 @@ tl_pf_main gw "message_size_limit = 0" "mailbox_size_limit = 0"
 tl_pf_reload gw
 tl_sink dlp "$(tl_port 6)"
 TL_COMMAND=30 TL_DATA=120 TL_DEADLINE=20 \
+    TL_MILTER="spill_size = 1048576; tmpdir = \"$TL_DIR\";" \
     tl_dlp_conf "$TL_DIR/dlp.conf" "127.0.0.1:$(tl_port 6)"
-cat >>"$TL_DIR/dlp.conf" <<CONF
-milter: {
-  spill_size = 1048576;
-  tmpdir = "$TL_DIR";
-};
-CONF
 tl_milter "$TL_DIR/dlp.conf"
 pid=$TL_MILTER_PID
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status"; }
