@@ -197,6 +197,14 @@ int dlp_body_spilled(const DLP_BODY *body);
  */
 ssize_t dlp_body_read(const DLP_BODY *body, off_t off, void *buf, size_t len);
 
+/* audit (issue 11: audit trail) */
+/*
+ * dlp_body_sha256 - after dlp_body_finish: the SHA-256 of the message as
+ * the DLP has it after SMTP un-stuffing (canonical CRLF, no stuffing
+ * dots, no end-of-data) into OUT; 0, or -1 (errno EINVAL: not finished)
+ */
+int dlp_body_sha256(const DLP_BODY *body, unsigned char out[32]);
+
 /* dlp_body_free - release the store and its file */
 void dlp_body_free(DLP_BODY *body);
 
