@@ -157,6 +157,20 @@ int dlp_config_check_names(const DLP_CONFIG *cfg, char *err, size_t errlen);
 /* alert (issue 11: events) */
 
 /* audit (issue 11: audit trail) */
+/* audit.what: which decisions get an audit line */
+typedef enum { DLP_AUDIT_ALL = 0, DLP_AUDIT_BYPASS } dlp_audit_what;
+/* audit.fsync: when the audit file is flushed to disk */
+typedef enum {
+  DLP_AUDIT_FSYNC_ALWAYS = 0, /* after every line (the default) */
+  DLP_AUDIT_FSYNC_BYPASS,     /* after bypass lines only */
+  DLP_AUDIT_FSYNC_NEVER       /* left to the kernel */
+} dlp_audit_fsync;
+/* dlp_config_audit_file - audit.file, or NULL (no audit trail) */
+const char *dlp_config_audit_file(const DLP_CONFIG *cfg);
+/* dlp_config_audit_what - audit.what */
+dlp_audit_what dlp_config_audit_what(const DLP_CONFIG *cfg);
+/* dlp_config_audit_fsync - audit.fsync */
+dlp_audit_fsync dlp_config_audit_fsync(const DLP_CONFIG *cfg);
 
 /* metrics, control (issue 11: metrics and status) */
 
