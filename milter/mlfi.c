@@ -35,7 +35,8 @@
  * (set once before smfi_main).
  *
  * Reasons: the library's DLP_RESULT.reason as it is; the milter's own
- * refusals say internal:WHAT (memory, config, local, header, verdict).
+ * refusals say internal:WHAT (memory, config, local, header, verdict,
+ * audit: a bypass the audit trail could not record, mlfi_unrecorded).
  *
  * Logging: one line per decision, Postfix style:
  *   QUEUEID: verdict=V reason=R dlp=HOSTS delay=S.sss from=<S> nrcpt=N
