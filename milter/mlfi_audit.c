@@ -43,20 +43,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MLFI_AUDIT_ERR_SECS 10       /* one error line per this long */
-#define MLFI_AUDIT_MODE 0640         /* a new audit file */
+#define MLFI_AUDIT_ERR_SECS 10         /* one error line per this long */
+#define MLFI_AUDIT_MODE 0640           /* a new audit file */
 #define MLFI_AUDIT_TAIL_MAX (16 << 20) /* longest last line read back */
 
 /* The trail: everything under audit_lock. */
 static pthread_mutex_t audit_lock = PTHREAD_MUTEX_INITIALIZER;
-static char *audit_path;                /* audit.file, NULL: off */
-static dlp_audit_what audit_what;       /* audit.what */
-static dlp_audit_fsync audit_fsync;     /* audit.fsync */
-static int audit_fd = -1;               /* the open file, -1: none */
+static char *audit_path;                       /* audit.file, NULL: off */
+static dlp_audit_what audit_what;              /* audit.what */
+static dlp_audit_fsync audit_fsync;            /* audit.fsync */
+static int audit_fd = -1;                      /* the open file, -1: none */
 static char audit_prev[65] = AUDIT_CHAIN_ZERO; /* next line's "prev" */
-static int audit_torn;                  /* the file lacks its last '\n' */
-static time_t audit_err_at;             /* last error line (monotonic) */
-static unsigned long audit_err_quiet;   /* error lines left out since */
+static int audit_torn;                /* the file lacks its last '\n' */
+static time_t audit_err_at;           /* last error line (monotonic) */
+static unsigned long audit_err_quiet; /* error lines left out since */
 
 /* audit_err - LOG_ERR "audit: ...", rate-limited */
 static void audit_err(const char *fmt, ...)
@@ -100,8 +100,8 @@ static int audit_tail(int fd, off_t size) {
       break;
     buf = grown;
     for (got = 0; got < want; got += (size_t)n)
-      if ((n = pread(fd, buf + got, want - got, size - (off_t)want +
-                                                    (off_t)got)) <= 0)
+      if ((n = pread(fd, buf + got, want - got,
+                     size - (off_t)want + (off_t)got)) <= 0)
         break;
     if (got < want)
       break;
@@ -293,8 +293,9 @@ int mlfi_audit_record(const struct mlfi_decision *d) {
   }
   rc = audit_append(line, len);
   free(line);
-  if (rc == 0 && (audit_fsync == DLP_AUDIT_FSYNC_ALWAYS ||
-                  (audit_fsync == DLP_AUDIT_FSYNC_BYPASS && bypass)) &&
+  if (rc == 0 &&
+      (audit_fsync == DLP_AUDIT_FSYNC_ALWAYS ||
+       (audit_fsync == DLP_AUDIT_FSYNC_BYPASS && bypass)) &&
       fdatasync(audit_fd) < 0) {
     audit_err("fdatasync of %s: %s", audit_path, strerror(errno));
     rc = -1;

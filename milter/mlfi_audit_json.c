@@ -134,9 +134,8 @@ static struct json_object *audit_host(const char *entry, size_t len) {
   }
   json_object_object_add(o, "host", audit_str(host));
   json_object_object_add(o, "addr", audit_str(addr));
-  json_object_object_add(o, "port",
-                         colon != NULL ? json_object_new_int(atoi(colon))
-                                       : NULL);
+  json_object_object_add(
+      o, "port", colon != NULL ? json_object_new_int(atoi(colon)) : NULL);
   json_object_object_add(o, "outcome", audit_str(slash));
   return o;
 }
@@ -232,8 +231,8 @@ char *mlfi_audit_field(const char *value) {
   if (copy == NULL)
     return NULL;
   for (; *value != '\0' && n < AUDIT_FIELD_MAX; value++)
-    if (*value != '\r' && *value != '\n' && (n > 0 || (*value != ' ' &&
-                                                       *value != '\t')))
+    if (*value != '\r' && *value != '\n' &&
+        (n > 0 || (*value != ' ' && *value != '\t')))
       copy[n++] = *value;
   while (n > 0 && (copy[n - 1] == ' ' || copy[n - 1] == '\t'))
     n--;
