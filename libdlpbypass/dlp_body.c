@@ -22,12 +22,18 @@
  *   (pread on the file), 0 at the end.
  *   Write, read and finish return -1 with errno set on failure; a failed
  *   write leaves the store unusable (every later write fails the same way).
+ *   dlp_body_sha256(b, out) gives, after dlp_body_finish, the SHA-256 of
+ *   the canonical message: the stored bytes without the dots added by
+ *   dot-stuffing, i.e. what the DLP has after SMTP un-stuffing (CRLF line
+ *   ends, no end-of-data dot).  It is computed on the way in (OpenSSL
+ *   EVP), never by reading the store back.
  */
 #include "dlp_private.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +52,8 @@ struct dlp_body {
   int pending_cr; /* the last raw byte was a CR, its LF may follow */
   int finished;   /* dlp_body_finish() was called */
   int error;      /* errno of a failed write, sticky */
+  EVP_MD_CTX *md; /* SHA-256 of the canonical (unstuffed) bytes */
+  unsigned char sha256[32]; /* its value once finished */
 };
 
 /* dlp_body_create - empty store; spill above MEM_LIMIT bytes into TMPDIR */
@@ -55,6 +63,13 @@ DLP_BODY *dlp_body_create(size_t mem_limit, const char *tmpdir) {
   if (body == NULL)
     return NULL;
   if ((body->tmpdir = strdup(tmpdir != NULL ? tmpdir : "/tmp")) == NULL) {
+    free(body);
+    return NULL;
+  }
+  if ((body->md = EVP_MD_CTX_new()) == NULL ||
+      EVP_DigestInit_ex(body->md, EVP_sha256(), NULL) != 1) {
+    EVP_MD_CTX_free(body->md);
+    free(body->tmpdir);
     free(body);
     return NULL;
   }
@@ -143,6 +158,14 @@ static int body_store(DLP_BODY *body, const char *p, size_t len) {
   return 0;
 }
 
+/* body_hash - add canonical bytes P[0..LEN) to the digest; 0 or -1 */
+static int body_hash(DLP_BODY *body, const char *p, size_t len) {
+  if (len == 0 || EVP_DigestUpdate(body->md, p, len) == 1)
+    return 0;
+  errno = EIO;
+  return -1;
+}
+
 /* body_fail - make a write error sticky; -1 */
 static int body_fail(DLP_BODY *body) {
   body->error = errno ? errno : EIO;
@@ -153,7 +176,7 @@ static int body_fail(DLP_BODY *body) {
 int dlp_body_write(DLP_BODY *body, const void *data, size_t len) {
   const unsigned char *in = data;
   char out[BODY_CHUNK + 4];
-  size_t i, n = 0;
+  size_t i, n = 0, h = 0; /* out[h..n) not hashed yet */
 
   if (body->error || body->finished) {
     errno = body->error ? body->error : EINVAL;
@@ -163,9 +186,9 @@ int dlp_body_write(DLP_BODY *body, const void *data, size_t len) {
     unsigned char c = in[i];
 
     if (n >= BODY_CHUNK) {
-      if (body_store(body, out, n) < 0)
+      if (body_hash(body, out + h, n - h) < 0 || body_store(body, out, n) < 0)
         return body_fail(body);
-      n = 0;
+      n = h = 0;
     }
     if (body->pending_cr) {
       body->pending_cr = 0;
@@ -185,13 +208,17 @@ int dlp_body_write(DLP_BODY *body, const void *data, size_t len) {
       out[n++] = '\n';
       body->line_start = 1;
     } else {
-      if (body->line_start && c == '.')
-        out[n++] = '.';
+      if (body->line_start && c == '.') {
+        if (body_hash(body, out + h, n - h) < 0)
+          return body_fail(body);
+        out[n++] = '.'; /* the stuffing dot: not in the digest */
+        h = n;
+      }
       out[n++] = (char)c;
       body->line_start = 0;
     }
   }
-  if (body_store(body, out, n) < 0)
+  if (body_hash(body, out + h, n - h) < 0 || body_store(body, out, n) < 0)
     return body_fail(body);
   return 0;
 }
@@ -217,9 +244,20 @@ int dlp_body_finish(DLP_BODY *body) {
     out[n++] = '\n';
     body->line_start = 1;
   }
-  if (body_store(body, out, n) < 0)
+  if (body_hash(body, out, n) < 0 || body_store(body, out, n) < 0 ||
+      EVP_DigestFinal_ex(body->md, body->sha256, NULL) != 1)
     return body_fail(body);
   body->finished = 1;
+  return 0;
+}
+
+/* dlp_body_sha256 - SHA-256 of the canonical message, after finish */
+int dlp_body_sha256(const DLP_BODY *body, unsigned char out[32]) {
+  if (!body->finished || body->error) {
+    errno = body->error ? body->error : EINVAL;
+    return -1;
+  }
+  memcpy(out, body->sha256, sizeof(body->sha256));
   return 0;
 }
 
@@ -263,6 +301,7 @@ void dlp_body_free(DLP_BODY *body) {
     return;
   if (body->fd >= 0)
     close(body->fd);
+  EVP_MD_CTX_free(body->md);
   free(body->mem);
   free(body->tmpdir);
   free(body);

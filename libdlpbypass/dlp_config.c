@@ -106,6 +106,10 @@ static const struct cfg_key cfg_keys[] = {
     /* alert (issue 11: events) */
 
     /* audit (issue 11: audit trail) */
+    {"", "audit", K_GROUP, 0, 0, NULL},
+    {"audit", "file", K_STR, 0, 0, dlp_config_check_audit_file},
+    {"audit", "what", K_STR, 0, 0, dlp_config_check_audit_what},
+    {"audit", "fsync", K_STR, 0, 0, dlp_config_check_audit_fsync},
 
     /* metrics, control (issue 11: metrics and status) */
 
@@ -602,6 +606,8 @@ static int cfg_copy(const config_t *c, DLP_CONFIG *cfg) {
   /* events (issue 11) */
 
   /* audit (issue 11) */
+  if (dlp_config_copy_audit(c, cfg) < 0)
+    return -1;
 
   /* metrics, control (issue 11) */
 
@@ -652,6 +658,7 @@ static void cfg_free(DLP_CONFIG *cfg) {
   /* events (issue 11) */
 
   /* audit (issue 11) */
+  free(cfg->audit_file);
 
   /* metrics, control (issue 11) */
 

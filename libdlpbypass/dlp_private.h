@@ -93,6 +93,9 @@ struct dlp_config {
   /* alert (issue 11: events) */
 
   /* audit (issue 11: audit trail) */
+  char *audit_file; /* audit.file, NULL: no trail */
+  int audit_what;   /* dlp_audit_what */
+  int audit_fsync;  /* dlp_audit_fsync */
 
   /* metrics, control (issue 11: metrics and status) */
 
@@ -126,5 +129,11 @@ const char *dlp_config_check_log(const char *v);
 int dlp_config_daemon_copy(const struct config_t *c, struct dlp_config *cfg);
 /* dlp_config_daemon_free - release what dlp_config_daemon_copy made */
 void dlp_config_daemon_free(struct dlp_config *cfg);
+/* audit (issue 11: audit trail): dlp_config_audit.c */
+struct config_t;
+const char *dlp_config_check_audit_file(const char *v);
+const char *dlp_config_check_audit_what(const char *v);
+const char *dlp_config_check_audit_fsync(const char *v);
+int dlp_config_copy_audit(const struct config_t *c, struct dlp_config *cfg);
 
 #endif /* DLP_PRIVATE_H */

@@ -164,6 +164,20 @@ int dlp_config_debug_peer(const DLP_CONFIG *cfg, const char *label);
 /* alert (issue 11: events) */
 
 /* audit (issue 11: audit trail) */
+/* audit.what: which decisions get an audit line */
+typedef enum { DLP_AUDIT_ALL = 0, DLP_AUDIT_BYPASS } dlp_audit_what;
+/* audit.fsync: when the audit file is flushed to disk */
+typedef enum {
+  DLP_AUDIT_FSYNC_ALWAYS = 0, /* after every line (the default) */
+  DLP_AUDIT_FSYNC_BYPASS,     /* after bypass lines only */
+  DLP_AUDIT_FSYNC_NEVER       /* left to the kernel */
+} dlp_audit_fsync;
+/* dlp_config_audit_file - audit.file, or NULL (no audit trail) */
+const char *dlp_config_audit_file(const DLP_CONFIG *cfg);
+/* dlp_config_audit_what - audit.what */
+dlp_audit_what dlp_config_audit_what(const DLP_CONFIG *cfg);
+/* dlp_config_audit_fsync - audit.fsync */
+dlp_audit_fsync dlp_config_audit_fsync(const DLP_CONFIG *cfg);
 
 /* metrics, control (issue 11: metrics and status) */
 
@@ -216,6 +230,14 @@ int dlp_body_spilled(const DLP_BODY *body);
  * BUF.  Returns the count (0 at the end) or -1 (errno set).
  */
 ssize_t dlp_body_read(const DLP_BODY *body, off_t off, void *buf, size_t len);
+
+/* audit (issue 11: audit trail) */
+/*
+ * dlp_body_sha256 - after dlp_body_finish: the SHA-256 of the message as
+ * the DLP has it after SMTP un-stuffing (canonical CRLF, no stuffing
+ * dots, no end-of-data) into OUT; 0, or -1 (errno EINVAL: not finished)
+ */
+int dlp_body_sha256(const DLP_BODY *body, unsigned char out[32]);
 
 /* dlp_body_free - release the store and its file */
 void dlp_body_free(DLP_BODY *body);

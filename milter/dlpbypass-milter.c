@@ -46,6 +46,7 @@
 
 #include "mlfi.h"
 #include "mlfi_daemon.h"
+#include "mlfi_audit.h"
 #include "mlfi_policy.h"
 
 #include <arpa/inet.h>
@@ -174,6 +175,7 @@ static void main_reload(const char *path) {
   main_resolve(cfg);
   /* services that follow the configuration, one call each (issue 11):
      events, audit trail, metrics, control socket */
+  mlfi_audit_reload(cfg);
 
   mlfi_config_swap(cfg);
   mlfi_log(LOG_INFO, "configuration reloaded from %s", path);
@@ -228,7 +230,7 @@ static void main_signals(sigset_t *set) {
 /* main_reopen - SIGUSR1: reopen the log files (syslog needs nothing) */
 static void main_reopen(void) {
   /* reopen log files (issue 11: audit trail) */
-
+  mlfi_audit_reopen();
   mlfi_log(LOG_INFO, "SIGUSR1: log files reopened");
 }
 
@@ -462,6 +464,7 @@ static int main_run_milter(DLP_CONFIG *cfg, const char *path,
   /* services started before the first message, one call each (issues
      10-11): budget state, events, audit trail, metrics, control socket */
   mlfi_policy_start(cfg);
+  mlfi_audit_start(cfg);
   mlfi_init(pool, cfg);
   memset(&run, 0, sizeof(run));
   pthread_mutex_init(&run.lock, NULL);
@@ -487,6 +490,7 @@ static int main_run_milter(DLP_CONFIG *cfg, const char *path,
   mlfi_shutdown();
   /* services stopped after the last message, one call each (issues
      10-11), in the reverse order of their start */
+  mlfi_audit_stop();
   mlfi_policy_stop();
   dlp_pool_free(pool);
   pthread_cond_destroy(&run.wake);

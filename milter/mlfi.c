@@ -35,7 +35,8 @@
  * (set once before smfi_main).
  *
  * Reasons: the library's DLP_RESULT.reason as it is; the milter's own
- * refusals say internal:WHAT (memory, config, local, header, verdict).
+ * refusals say internal:WHAT (memory, config, local, header, verdict,
+ * audit: a bypass the audit trail could not record, mlfi_unrecorded).
  *
  * Logging: one line per decision, Postfix style:
  *   QUEUEID: verdict=V reason=R dlp=HOSTS delay=S.sss from=<S> nrcpt=N
@@ -56,6 +57,7 @@
 #include "config.h"
 
 #include "mlfi.h"
+#include "mlfi_audit.h"
 #include "mlfi_decision.h"
 #include "mlfi_policy.h"
 #include "mlfi_rescan.h"
@@ -86,6 +88,7 @@ struct mlfi_msg {
   struct timespec start; /* CLOCK_MONOTONIC at MAIL */
   double dlp_secs;       /* time spent in dlp_txn_mail/rcpt/eom */
   int header_hit;        /* a header field matched a never-bypass rule */
+  char *message_id;      /* audit (issue 11): the Message-ID, or NULL */
   int logged;            /* the decision line is written */
 };
 
@@ -240,6 +243,7 @@ static void mlfi_msg_end(struct mlfi_conn *conn) {
     free(msg->rcpts[--msg->nrcpt]);
   free(msg->rcpts);
   free(msg->from);
+  free(msg->message_id);
   free(msg);
   conn->msg = NULL;
   pthread_mutex_lock(&mlfi_lock);
@@ -434,10 +438,14 @@ static sfsistat mlfi_libstatus(SMFICTX *ctx, const struct mlfi_conn *conn,
   }
 }
 
-/* mlfi_record - MSG's final decision to the recorders (mlfi_decided) */
-static void mlfi_record(const struct mlfi_msg *msg, const DLP_RESULT *res,
-                        const struct mlfi_sent *sent) {
+/*
+ * mlfi_record - MSG's final decision to the recorders (mlfi_decided);
+ * 0, or -1: a bypass the audit trail could not record
+ */
+static int mlfi_record(const struct mlfi_msg *msg, const DLP_RESULT *res,
+                       const struct mlfi_sent *sent) {
   struct mlfi_decision d;
+  unsigned char sha256[32];
 
   memset(&d, 0, sizeof(d));
   clock_gettime(CLOCK_REALTIME, &d.when);
@@ -447,6 +455,9 @@ static void mlfi_record(const struct mlfi_msg *msg, const DLP_RESULT *res,
   d.rcpts = (const char *const *)msg->rcpts;
   d.nrcpt = msg->nrcpt;
   d.size = msg->txn != NULL ? dlp_body_size(dlp_txn_body(msg->txn)) : -1;
+  d.message_id = msg->message_id;
+  if (msg->txn != NULL && dlp_body_sha256(dlp_txn_body(msg->txn), sha256) == 0)
+    d.sha256 = sha256;
   d.verdict = sent->verdict;
   d.reason = sent->reason;
   d.policy = sent->policy;
@@ -459,7 +470,7 @@ static void mlfi_record(const struct mlfi_msg *msg, const DLP_RESULT *res,
       (sent->verdict == DLP_VERDICT_DELIVERED ||
        sent->verdict == DLP_VERDICT_REJECT))
     mlfi_policy_scanned(); /* a DLP host took (or answered) the message */
-  mlfi_decided(&d);
+  return mlfi_decided(&d);
 }
 
 /*
@@ -479,11 +490,17 @@ static void mlfi_log_transcripts(const struct mlfi_msg *msg) {
   }
 }
 
-/* mlfi_log_decision - the one line for the decision on MSG */
-static void mlfi_log_decision(struct mlfi_msg *msg, const DLP_RESULT *res,
-                              const struct mlfi_sent *sent) {
+/*
+ * mlfi_log_decision - the decision on MSG to the recorders, then its one
+ * line; -1 (nothing logged) when it is a bypass that must not happen
+ */
+static int mlfi_log_decision(struct mlfi_msg *msg, const DLP_RESULT *res,
+                             const struct mlfi_sent *sent) {
   char from[256], extra[1024], tmp[2 * DLP_REPLY_TEXT_MAX];
   size_t n = 0;
+
+  if (mlfi_record(msg, res, sent) < 0)
+    return -1;
 
   extra[0] = '\0';
   if (res != NULL && res->dlp_queue_id[0])
@@ -509,7 +526,24 @@ static void mlfi_log_decision(struct mlfi_msg *msg, const DLP_RESULT *res,
   msg->logged = 1;
   if (msg->txn != NULL)
     mlfi_log_transcripts(msg);
-  mlfi_record(msg, res, sent);
+  return 0;
+}
+
+/*
+ * mlfi_unrecorded - audit (issue 11): the bypass of MSG could not be
+ * recorded: TEMPFAIL instead (fail closed), recorded and logged as such
+ */
+static sfsistat mlfi_unrecorded(SMFICTX *ctx, struct mlfi_msg *msg,
+                                const DLP_RESULT *res, struct mlfi_sent *sent) {
+  sfsistat status;
+
+  status = mlfi_bypass_refused(
+      ctx, msg, sent, "internal:audit",
+      "DLP filter: no DLP host took the message and the bypass cannot be "
+      "recorded in the audit trail");
+  sent->rescan = 0;
+  (void)mlfi_log_decision(msg, res, sent);
+  return status;
 }
 
 /*
@@ -799,6 +833,8 @@ static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value) {
     return mlfi_noreply(conn, SMFIP_NR_HDR, mlfi_refused_again(ctx, conn));
   if (mlfi_policy_header(msg->cfg, name, value))
     msg->header_hit = 1;
+  if (msg->message_id == NULL && strcasecmp(name, "Message-ID") == 0)
+    msg->message_id = mlfi_audit_field(value); /* audit (issue 11) */
   if ((strip = mlfi_strip_index(msg, name)) >= 0) {
     msg->nstrip[strip]++;
     return mlfi_noreply(conn, SMFIP_NR_HDR, SMFIS_CONTINUE);
@@ -872,8 +908,8 @@ static sfsistat mlfi_eom(SMFICTX *ctx) {
     status = mlfi_refuse(ctx, conn, msg, "verdict", "no verdict");
   } else {
     status = mlfi_libstatus(ctx, conn, msg, res, 1, &sent);
-    if (!msg->logged)
-      mlfi_log_decision(msg, res, &sent);
+    if (!msg->logged && mlfi_log_decision(msg, res, &sent) < 0)
+      status = mlfi_unrecorded(ctx, msg, res, &sent);
   }
   mlfi_msg_end(conn);
   return status;

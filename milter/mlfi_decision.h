@@ -42,8 +42,11 @@ struct mlfi_decision {
 
 /*
  * mlfi_decided - D is final: hand it to the recorders (audit trail,
- * metrics).  Called once per message that reaches a decision.
+ * metrics).  Called once per message that reaches a decision.  Returns
+ * 0, or -1 when D is a BYPASS that the audit trail could not record: it
+ * must not happen (the caller tells Postfix TEMPFAIL instead, reason
+ * internal:audit, and calls mlfi_decided again with that decision).
  */
-void mlfi_decided(const struct mlfi_decision *d);
+int mlfi_decided(const struct mlfi_decision *d);
 
 #endif /* MLFI_DECISION_H */

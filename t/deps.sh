@@ -6,6 +6,7 @@
 #   postfix          postfix, smtp-sink, smtp-source (t/lib, t/e2e, t/faults,
 #                    t/tls, t/milter)
 #   miltertest       t/milter (mtlib.sh skips without it)
+#   libjson-c-dev    the audit trail and dlpbypass-audit (issue 11)
 #   openssl          t/tls (certificates)
 #   iproute2         ip netns, ss (the SYN-drop and no-route tests)
 #   iptables         the SYN-drop tests (t/lib/stagger.sh, t/e2e/syn_drop.sh,
@@ -18,7 +19,7 @@
 #                    (t/fuzz/run points ASAN_SYMBOLIZER_PATH at it)
 set -eu
 PKGS="build-essential autoconf automake libtool pkg-config
-      libmilter-dev libssl-dev libconfig-dev
+      libmilter-dev libssl-dev libconfig-dev libjson-c-dev
       postfix miltertest openssl iproute2 iptables procps psmisc
       python3 perl valgrind clang libclang-rt-14-dev llvm-14 tcpdump"
 missing=""

@@ -4,6 +4,8 @@
  * every position, spilling to an unlinked file, and write errors.
  * Every output is also checked for the smuggling invariants: no bare CR,
  * no bare LF, no line that is just ".", ends in CRLF unless empty.
+ * dlp_body_sha256 (audit trail): the digest of the canonical message
+ * (stuffing dots left out), checked against sha256sum of known bytes.
  */
 #include "dlpbypass.h"
 #include "tap.h"
@@ -341,6 +343,70 @@ static void test_random(const char *tmpdir) {
          bad);
 }
 
+/* hex - S as lowercase hex (static buffer) */
+static const char *hex(const unsigned char *s, size_t n) {
+  static char buf[2 * 64 + 1];
+  size_t i;
+
+  for (i = 0; i < n && i < 64; i++)
+    snprintf(buf + 2 * i, 3, "%02x", s[i]);
+  buf[2 * i] = '\0';
+  return buf;
+}
+
+/* sha_of - digest of IN written in pieces of STEP with MEM_LIMIT, or "" */
+static const char *sha_of(const struct bytes *in, size_t step,
+                          size_t mem_limit) {
+  DLP_BODY *b = dlp_body_create(mem_limit, "/tmp");
+  unsigned char md[32];
+  size_t off, n;
+  int ok = b != NULL;
+
+  for (off = 0; ok && off < in->len; off += n) {
+    n = in->len - off < step ? in->len - off : step;
+    ok = dlp_body_write(b, in->s + off, n) == 0;
+  }
+  ok = ok && dlp_body_finish(b) == 0 && dlp_body_sha256(b, md) == 0;
+  dlp_body_free(b);
+  return ok ? hex(md, sizeof(md)) : "";
+}
+
+/* test_sha256 - the digest leaves out the stuffing dots (sha256sum) */
+static void test_sha256(void) {
+  /* canonical form: "From: a@b\r\nSubject: dots\r\n\r\n.leading dot\r\n
+     ..two\r\nbare LF\r\nCRLF\r\n.\r\nend \r\n" | sha256sum */
+  static const struct bytes msg = B("From: a@b\nSubject: dots\r\n\n.leading "
+                                    "dot\n..two\nbare LF\r\nCRLF\n.\nend\r");
+  static const char want[] =
+      "64204574dd9eb3b0a408ba3e47b210c1224529d84bf089d6c3e520f9023f2383";
+  static const struct bytes empty = B(""), one = B("a");
+  DLP_BODY *b = dlp_body_create(1024, "/tmp");
+  unsigned char md[32];
+  size_t step;
+  int bad = 0;
+
+  tap_ok(b != NULL && dlp_body_sha256(b, md) < 0 && errno == EINVAL,
+         "sha256 before finish: -1 EINVAL");
+  dlp_body_free(b);
+  tap_ok(strcmp(sha_of(&msg, msg.len, 1 << 20), want) == 0,
+         "sha256: dot-leading lines, bare LF, bare CR: sha256sum of the "
+         "canonical message (%s)",
+         sha_of(&msg, msg.len, 1 << 20));
+  for (step = 1; step <= msg.len; step++)
+    if (strcmp(sha_of(&msg, step, 1 << 20), want) != 0 ||
+        strcmp(sha_of(&msg, step, 7), want) != 0)
+      bad++;
+  tap_ok(bad == 0, "sha256: the same for every chunk size, memory and "
+                   "spilled");
+  tap_ok(strcmp(sha_of(&empty, 1, 1024),
+                "e3b0c44298fc1c149afbf4c8996fb924"
+                "27ae41e4649b934ca495991b7852b855") == 0,
+         "sha256 of the empty message");
+  tap_ok(strcmp(sha_of(&one, 1, 1024), "8e4621379786ef42a4fec155cd525c29"
+                                       "1dd7db3c1fde3478522f4f61c03fd1bd") == 0,
+         "sha256 includes the CRLF that finish adds");
+}
+
 int main(void) {
   char tmpdir[] = "/tmp/test_body.XXXXXX";
   size_t i;
@@ -356,6 +422,7 @@ int main(void) {
   test_reads();
   test_write_error();
   test_random(tmpdir);
+  test_sha256();
   tap_ok(count_files(tmpdir) == 0, "no files left in tmpdir");
   rmdir(tmpdir);
   return tap_done();

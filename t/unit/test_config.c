@@ -237,6 +237,15 @@ static const struct bad bads[] = {
      " { host = \"b\"; port = 1; tls_level = \"verify\"; } );\n"
      " tls: {\n  ca_file = \"/nonexistent/ca.pem\";\n };\n};\n",
      4, "ca_file"},
+    /* audit (issue 11: audit trail) */
+    {"audit.file relative", SERVER "audit: {\n file = \"audit.jsonl\";\n};\n",
+     3, "audit.file: \"audit.jsonl\" is not an absolute file name"},
+    {"audit.what unknown", SERVER "audit: {\n what = \"some\";\n};\n", 3,
+     "is not one of all, bypass"},
+    {"audit.fsync unknown", SERVER "audit: {\n fsync = \"sometimes\";\n};\n", 3,
+     "is not one of always, bypass, never"},
+    {"audit unknown key", SERVER "audit: {\n files = \"/a\";\n};\n", 3,
+     "unknown key 'audit.files'"},
 };
 
 /* test_bad - each bad file is refused naming file and line */
@@ -463,6 +472,28 @@ static void test_health_defaults(void) {
   dlp_config_unref(cfg);
 }
 
+/* test_audit - audit.* defaults and values (issue 11: audit trail) */
+static void test_audit(void) {
+  char err[512];
+  DLP_CONFIG *cfg = dlp_config_load(write_conf(SERVER), err, sizeof(err));
+
+  tap_ok(cfg != NULL && dlp_config_audit_file(cfg) == NULL &&
+             dlp_config_audit_what(cfg) == DLP_AUDIT_ALL &&
+             dlp_config_audit_fsync(cfg) == DLP_AUDIT_FSYNC_ALWAYS,
+         "audit defaults: no file, what all, fsync always");
+  dlp_config_unref(cfg);
+  cfg = dlp_config_load(write_conf(SERVER "audit: { file = \"/var/a.jsonl\"; "
+                                          "what = \"bypass\"; fsync = "
+                                          "\"never\"; };\n"),
+                        err, sizeof(err));
+  tap_ok(cfg != NULL &&
+             strcmp(dlp_config_audit_file(cfg), "/var/a.jsonl") == 0 &&
+             dlp_config_audit_what(cfg) == DLP_AUDIT_BYPASS &&
+             dlp_config_audit_fsync(cfg) == DLP_AUDIT_FSYNC_NEVER,
+         "audit file, what bypass, fsync never (%s)", cfg ? "" : err);
+  dlp_config_unref(cfg);
+}
+
 /* test_sample - the annotated sample postfix-conf/dlpbypass.conf loads */
 static void test_sample(void) {
   char err[512];
@@ -494,6 +525,7 @@ int main(void) {
   test_health_defaults();
   test_strip_headers();
   test_sample();
+  test_audit();
   rc = tap_done();
   snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
   if (system(cmd) != 0)
