@@ -36,6 +36,7 @@
 
 #include "mlfi.h"
 #include "mlfi_policy.h"
+#include "mlfi_status.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -140,6 +141,7 @@ static void main_reload(const char *path) {
   main_resolve(cfg);
   /* services that follow the configuration, one call each (issue 11):
      events, audit trail, metrics, control socket */
+  mlfi_status_reload(cfg);
 
   mlfi_config_swap(cfg);
   mlfi_log(LOG_INFO, "configuration reloaded from %s", path);
@@ -381,6 +383,7 @@ static int main_run_milter(DLP_CONFIG *cfg, const char *path,
   /* services started before the first message, one call each (issues
      10-11): budget state, events, audit trail, metrics, control socket */
   mlfi_policy_start(cfg);
+  mlfi_status_start(pool, cfg);
   mlfi_init(pool, cfg);
   main_signals(&set);
   pthread_sigmask(SIG_BLOCK, &set, NULL);
@@ -402,6 +405,7 @@ static int main_run_milter(DLP_CONFIG *cfg, const char *path,
   mlfi_shutdown();
   /* services stopped after the last message, one call each (issues
      10-11), in the reverse order of their start */
+  mlfi_status_stop();
   mlfi_policy_stop();
   dlp_pool_free(pool);
   pthread_cond_destroy(&run.wake);

@@ -7,9 +7,10 @@
 #include "config.h"
 
 #include "mlfi_decision.h"
+#include "mlfi_stats.h"
 
 /* mlfi_decided - D is final: hand it to the recorders */
 void mlfi_decided(const struct mlfi_decision *d) {
-  (void)d;
   /* recorders: audit trail (issue 11), metrics (issue 11) */
+  mlfi_stats_decided(d);
 }
