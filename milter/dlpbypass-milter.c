@@ -398,6 +398,9 @@ static int main_run_milter(DLP_CONFIG *cfg, const char *path,
   /* messages in flight may finish; idle connections are not waited for */
   for (i = 0; i < MAIN_DRAIN_SECS * 10 && mlfi_busy() > 0; i++)
     usleep(100000);
+  /* metrics, control socket (issue 11): stopped here, before the early
+     return below, so that the control socket is removed either way */
+  mlfi_status_stop();
   if (mlfi_active() > 0) { /* sessions still use them: leave it to exit */
     mlfi_log(LOG_INFO, "stopped with %u connections open", mlfi_active());
     return status == MI_SUCCESS ? 0 : MAIN_EXIT_START;
@@ -405,7 +408,6 @@ static int main_run_milter(DLP_CONFIG *cfg, const char *path,
   mlfi_shutdown();
   /* services stopped after the last message, one call each (issues
      10-11), in the reverse order of their start */
-  mlfi_status_stop();
   mlfi_policy_stop();
   dlp_pool_free(pool);
   pthread_cond_destroy(&run.wake);
