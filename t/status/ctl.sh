@@ -8,7 +8,7 @@
 # stubs until issue 10: only that they are reached and logged is
 # checked); a user without access to the socket (nobody, mode 0600) is
 # refused with a clear error, one in control.group (mode 0660) is let
-# in; a missing socket and an unknown command give clear errors; the
+# in; a SIGHUP reload makes generation 2; a missing socket and an unknown command give clear errors; the
 # socket is removed when the milter stops.
 . "$(dirname "$0")/../e2e/testlib.sh"
 . "$(dirname "$0")/stlib.sh"
@@ -103,6 +103,13 @@ runuser -u nobody -- "$ST_CTL" -s "$ST_SOCK" status >"$TL_DIR/nobody.out" \
 "$ST_CTL" -s "$TL_DIR/nothing-here" status 2>"$TL_DIR/missing.err" && tl_fail "missing socket: exit 0"
 grep -q "is dlpbypass-milter running?" "$TL_DIR/missing.err" ||
     tl_fail "missing socket: $(cat "$TL_DIR/missing.err")"
+
+# a reload (SIGHUP) is a new generation; the socket stays
+kill -HUP "$TL_MILTER_PID"
+tl_expect_milter_log "configuration reloaded from"
+st_ctl status
+grep -q "^config: $TL_DIR/dlp.conf (generation 2)$" "$TL_DIR/ctl.out" ||
+    tl_fail "after SIGHUP: $(cat "$TL_DIR/ctl.out") $(cat "$TL_DIR/ctl.err")"
 
 # the socket goes with the milter
 tl_milter_stop
