@@ -54,7 +54,10 @@ static pthread_t control_thread;
 static char control_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 static ino_t control_ino; /* the socket we made */
 
-/* control_read_line - one request line from FD into BUF; 0 or -1 */
+/*
+ * control_read_line - one request line from FD into BUF: 0, -1 (none in
+ * time), or -2 (longer than BUF)
+ */
 static int control_read_line(int fd, char *buf, size_t len) {
   size_t n = 0;
   ssize_t r;
@@ -68,8 +71,10 @@ static int control_read_line(int fd, char *buf, size_t len) {
       break;
   }
   buf[n] = 0;
+  if (n == len - 1 && memchr(buf, '\n', n) == NULL)
+    return -2;
   if (memchr(buf, '\n', n) == NULL)
-    return n > 0 && n < len - 1 ? 0 : -1; /* EOF after a line is fine */
+    return n > 0 ? 0 : -1; /* no LF (EOF or timeout): taken as it is */
   buf[strcspn(buf, "\r\n")] = 0;
   return 0;
 }
@@ -120,16 +125,18 @@ static void control_serve(int fd) {
   socklen_t clen = sizeof(cred);
   struct mlfi_buf b = {NULL, 0, 0, 0};
   char line[CONTROL_LINE_MAX];
+  int rc;
 
   (void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   (void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
   (void)getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen);
-  if (control_read_line(fd, line, sizeof(line)) < 0) {
-    mlfi_log(LOG_WARNING,
-             "control: no request line from pid=%ld uid=%ld gid=%ld",
+  if ((rc = control_read_line(fd, line, sizeof(line))) < 0) {
+    mlfi_log(LOG_WARNING, "control: %s from pid=%ld uid=%ld gid=%ld",
+             rc == -2 ? "request line too long" : "no request line",
              (long)cred.pid, (long)cred.uid, (long)cred.gid);
-    mlfi_buf_printf(&b, "ERR no request line (one line, at most %d bytes)\n",
-                    CONTROL_LINE_MAX - 1);
+    mlfi_buf_printf(&b, "ERR %s (one line, at most %d bytes)\n",
+                    rc == -2 ? "request line too long" : "no request line",
+                    CONTROL_LINE_MAX - 2);
   } else {
     control_printable(line);
     mlfi_log(strncmp(line, "bypass ", 7) == 0 ? LOG_NOTICE : LOG_INFO,

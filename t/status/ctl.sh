@@ -89,6 +89,13 @@ s.sendall(sys.stdin.buffer.read()); print(s.recv(4096).decode())' "$ST_SOCK" \
     >"$TL_DIR/raw.out"
 grep -q '^ERR unknown command "frobnicate"' "$TL_DIR/raw.out" ||
     tl_fail "the milter answered an unknown command with: $(cat "$TL_DIR/raw.out")"
+head -c 5000 /dev/zero | tr '\0' x | python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+s.sendall(sys.stdin.buffer.read()); print(s.recv(4096).decode())' "$ST_SOCK" \
+    >"$TL_DIR/raw.out"
+grep -q '^ERR request line too long' "$TL_DIR/raw.out" ||
+    tl_fail "the milter answered a 5000-byte line with: $(cat "$TL_DIR/raw.out")"
 
 # a user without access (socket 0600 root) is refused, clearly
 rc=0
