@@ -338,8 +338,8 @@ static void status_text_host(const struct status_all *a,
   else
     mlfi_buf_printf(b, "    last outcome: none (not tried since start)\n");
   if (h->last_label[0])
-    mlfi_buf_printf(b, "    last failure: %s: %s\n", h->last_label,
-                    h->last_text);
+    mlfi_buf_printf(b, "    last failure: %s\n",
+                    h->last_text[0] ? h->last_text : h->last_label);
   for (i = 1; c != NULL && i < MLFI_STATS_OUTCOMES; i++)
     if (c->n[i] > 0)
       mlfi_buf_printf(b, "%s %s %llu", any++ ? "," : "    attempts:",
@@ -395,8 +395,8 @@ static void status_text(const struct status_all *a, struct mlfi_buf *b) {
   for (i = 0; i < a->nhosts; i++)
     status_text_host(a, &a->hosts[i], b);
   status_text_bypass(a, b);
-  mlfi_buf_printf(b, "counters since start: %llu decisions, %u in flight\n",
-                  a->st.messages, a->busy);
+  mlfi_buf_printf(b, "counters since start: %llu decision%s, %u in flight\n",
+                  a->st.messages, a->st.messages == 1 ? "" : "s", a->busy);
   for (i = 0; i < a->st.ndecisions; i++)
     mlfi_buf_printf(b, "  verdict=%s reason=%s: %llu\n",
                     a->st.decisions[i].verdict, a->st.decisions[i].reason,
