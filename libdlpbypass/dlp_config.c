@@ -112,6 +112,12 @@ static const struct cfg_key cfg_keys[] = {
     {"audit", "fsync", K_STR, 0, 0, dlp_config_check_audit_fsync},
 
     /* metrics, control (issue 11: metrics and status) */
+    {"", "metrics", K_GROUP, 0, 0, NULL},
+    {"metrics", "listen", K_STR, 0, 0, dlp_cfg_check_listen},
+    {"", "control", K_GROUP, 0, 0, NULL},
+    {"control", "socket", K_STR, 0, 0, dlp_cfg_check_control_socket},
+    {"control", "mode", K_STR, 0, 0, dlp_cfg_check_mode},
+    {"control", "group", K_STR, 0, 0, dlp_cfg_check_group},
 
     /* milter.user, socket_mode, ... (issue 12: daemon) */
     {"milter", "user", K_STR, 0, 0, dlp_config_check_user},
@@ -610,6 +616,8 @@ static int cfg_copy(const config_t *c, DLP_CONFIG *cfg) {
     return -1;
 
   /* metrics, control (issue 11) */
+  if (dlp_cfg_status_copy(c, cfg) < 0)
+    return -1;
 
   /* daemon (issue 12) */
   if (dlp_config_daemon_copy(c, cfg) < 0)
@@ -661,6 +669,7 @@ static void cfg_free(DLP_CONFIG *cfg) {
   free(cfg->audit_file);
 
   /* metrics, control (issue 11) */
+  dlp_cfg_status_free(cfg);
 
   /* daemon (issue 12) */
   dlp_config_daemon_free(cfg);

@@ -607,3 +607,42 @@ size_t dlp_pool_nidle(DLP_POOL *pool) {
   pthread_mutex_unlock(&pool->lock);
   return n;
 }
+
+/* pool_host_status - fill ST for SERVER from the state (under the lock) */
+static void pool_host_status(DLP_POOL *pool, const struct dlp_server *server,
+                             int64_t now, DLP_HOST_STATUS *st) {
+  const struct pool_host *h = NULL;
+  size_t i;
+
+  memset(st, 0, sizeof(*st));
+  snprintf(st->label, sizeof(st->label), "%s", server->label);
+  for (i = 0; i < pool->nhosts && h == NULL; i++)
+    if (strcmp(pool->hosts[i].key, server->label) == 0)
+      h = &pool->hosts[i];
+  for (i = 0; i < pool->nidle; i++)
+    if (strcmp(pool->idle[i].server->label, server->label) == 0)
+      st->idle++;
+  st->up = h == NULL || h->failures == 0;
+  if (h == NULL)
+    return;
+  st->failures = h->failures;
+  if (h->failures > 0) {
+    st->down_ms = now - h->down_since;
+    st->retry_ms = h->retry_at > now ? h->retry_at - now : 0;
+  }
+  snprintf(st->last_label, sizeof(st->last_label), "%s", h->label);
+  snprintf(st->last_text, sizeof(st->last_text), "%s", h->text);
+}
+
+/* dlp_pool_hosts - the health of each of CFG's servers, in order */
+size_t dlp_pool_hosts(DLP_POOL *pool, const DLP_CONFIG *cfg,
+                      DLP_HOST_STATUS *out, size_t n) {
+  int64_t now = dlp_now_ms();
+  size_t i;
+
+  pthread_mutex_lock(&pool->lock);
+  for (i = 0; i < cfg->nservers && i < n; i++)
+    pool_host_status(pool, &cfg->servers[i], now, &out[i]);
+  pthread_mutex_unlock(&pool->lock);
+  return cfg->nservers;
+}

@@ -98,6 +98,12 @@ struct dlp_config {
   int audit_fsync;  /* dlp_audit_fsync */
 
   /* metrics, control (issue 11: metrics and status) */
+  char *metrics_listen; /* metrics.listen as written, NULL: off */
+  char *metrics_host;   /* its numeric address, no brackets */
+  unsigned metrics_port;
+  char *control_socket;  /* control.socket, NULL: off */
+  unsigned control_mode; /* control.mode (0660) */
+  char *control_group;   /* control.group, NULL: ours */
 
   /* milter.user, socket_mode, ... (issue 12: daemon) */
   char *milter_user;            /* "USER[:GROUP]", NULL: unset */
@@ -109,6 +115,15 @@ struct dlp_config {
   char *log;                    /* "syslog", "stderr", NULL: unset */
 
 };
+
+/* metrics, control (issue 11: metrics and status): dlp_config_status.c */
+struct config_t;
+const char *dlp_cfg_check_listen(const char *v);
+const char *dlp_cfg_check_control_socket(const char *v);
+const char *dlp_cfg_check_mode(const char *v);
+const char *dlp_cfg_check_group(const char *v);
+int dlp_cfg_status_copy(const struct config_t *c, DLP_CONFIG *cfg);
+void dlp_cfg_status_free(DLP_CONFIG *cfg);
 
 /* ------------------------------------------------------------------ */
 /* Deadlines (dlp_io.c): CLOCK_MONOTONIC milliseconds                   */

@@ -180,6 +180,37 @@ dlp_audit_what dlp_config_audit_what(const DLP_CONFIG *cfg);
 dlp_audit_fsync dlp_config_audit_fsync(const DLP_CONFIG *cfg);
 
 /* metrics, control (issue 11: metrics and status) */
+/* metrics.listen as written ("127.0.0.1:9469"), or NULL: no endpoint */
+const char *dlp_config_metrics_listen(const DLP_CONFIG *cfg);
+/* its numeric address without brackets, and its port */
+const char *dlp_config_metrics_host(const DLP_CONFIG *cfg);
+unsigned dlp_config_metrics_port(const DLP_CONFIG *cfg);
+/* control.socket (NULL: none), control.mode (0660), control.group (NULL) */
+const char *dlp_config_control_socket(const DLP_CONFIG *cfg);
+unsigned dlp_config_control_mode(const DLP_CONFIG *cfg);
+const char *dlp_config_control_group(const DLP_CONFIG *cfg);
+
+struct dlp_pool; /* DLP_POOL, below */
+
+/* The health state of one configured DLP server, for status and metrics. */
+typedef struct dlp_host_status {
+  char label[300];      /* configured "host:port" */
+  int up;               /* no failed dial since the last good one */
+  unsigned failures;    /* consecutive failed dials */
+  long long down_ms;    /* down for this long, 0 when up */
+  long long retry_ms;   /* skipped for this long yet, 0: may be dialled */
+  char last_label[300]; /* "host[addr]:port" of the last failure, or "" */
+  char last_text[DLP_REPLY_TEXT_MAX + 1]; /* what it said, or "" */
+  unsigned idle;                          /* cached idle sessions to it */
+} DLP_HOST_STATUS;
+
+/*
+ * dlp_pool_hosts - the health of each of CFG's servers in POOL, in
+ * configuration order, into OUT[0..N).  Returns the number of servers
+ * (which may exceed N: only N are filled).  Thread-safe; cheap.
+ */
+size_t dlp_pool_hosts(struct dlp_pool *pool, const DLP_CONFIG *cfg,
+                      DLP_HOST_STATUS *out, size_t n);
 
 /* milter.user, socket_mode, ... (issue 12: daemon) */
 /* milter.user "USER[:GROUP]" (NULL: unset); milter.allow_root */

@@ -48,6 +48,7 @@
 #include "mlfi_daemon.h"
 #include "mlfi_audit.h"
 #include "mlfi_policy.h"
+#include "mlfi_status.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -176,6 +177,7 @@ static void main_reload(const char *path) {
   /* services that follow the configuration, one call each (issue 11):
      events, audit trail, metrics, control socket */
   mlfi_audit_reload(cfg);
+  mlfi_status_reload(cfg);
 
   mlfi_config_swap(cfg);
   mlfi_log(LOG_INFO, "configuration reloaded from %s", path);
@@ -465,6 +467,7 @@ static int main_run_milter(DLP_CONFIG *cfg, const char *path,
      10-11): budget state, events, audit trail, metrics, control socket */
   mlfi_policy_start(cfg);
   mlfi_audit_start(cfg);
+  mlfi_status_start(pool, cfg);
   mlfi_init(pool, cfg);
   memset(&run, 0, sizeof(run));
   pthread_mutex_init(&run.lock, NULL);
@@ -483,6 +486,9 @@ static int main_run_milter(DLP_CONFIG *cfg, const char *path,
   for (i = 0; i < MAIN_DRAIN_SECS * 10 && mlfi_busy() > 0; i++)
     usleep(100000);
   mlfi_daemon_cleanup(d);
+  /* metrics, control socket (issue 11): stopped here, before the early
+     return below, so that the control socket is removed either way */
+  mlfi_status_stop();
   if (mlfi_active() > 0) { /* sessions still use them: leave it to exit */
     mlfi_log(LOG_INFO, "stopped with %u connections open", mlfi_active());
     return status;
