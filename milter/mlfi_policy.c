@@ -76,9 +76,8 @@ static pthread_mutex_t save_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long long saved_gen; /* under save_lock */
 static int save_failing;             /* under save_lock */
 
-static const char *const spent_names[] = {"max_duration", "max_messages",
-                                          "max_bytes", "operator",
-                                          "state-file"};
+static const char *const spent_names[] = {
+    "max_duration", "max_messages", "max_bytes", "operator", "state-file"};
 
 /* policy_has_limits - CFG sets at least one budget limit */
 static int policy_has_limits(const DLP_CONFIG *cfg) {
