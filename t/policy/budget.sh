@@ -32,7 +32,8 @@ flush_until_dlp() {
     for ((i = 0; i < 20; i++)); do
         tl_pf_flush gw
         sleep 1
-        [ "$(tl_nmsgs dlp)" -ge "$1" ] && return 0
+        [ "$(tl_nmsgs dlp)" -ge "$1" ] && [ "$(tl_pf_count gw)" = 0 ] &&
+            return 0
     done
     tl_fail "the DLP did not get the deferred message"
 }
@@ -98,7 +99,8 @@ pt_hup
 pt_dlp_up
 sleep 1.5 # the host's health retry (1 s)
 pt_send b0
-pt_wait_sink dlp 2 # taken by the DLP: the m5 episode ends
+pt_wait_count_log "verdict=delivered " 2 # the DLP took b0: m5's episode ends
+tl_expect_milter_log "event=bypass-end by=dlp messages=1 "
 pt_dlp_down
 pt_send b1 -b 3000
 bypassed 5
@@ -106,6 +108,7 @@ pt_send b2 -b 3000
 bypassed 6
 pt_send b3 -b 3000
 expect_spent b3 max_bytes
+tl_expect_milter_log "event=budget-spent limit=max_bytes messages=2 "
 tl_expect_nmsgs internet 6
 
 # max_duration 2: two at once are bypassed, one 2.5 s later is deferred
@@ -115,6 +118,7 @@ pt_dlp_up
 sleep 1.5
 flush_until_dlp 3 # b3 taken: the episode ends
 tl_pf_wait_empty gw
+pt_wait_count_log "event=bypass-end by=dlp messages=2 " 1
 pt_dlp_down
 pt_send d1
 bypassed 7
@@ -123,5 +127,6 @@ bypassed 8
 sleep 2.5
 pt_send d3
 expect_spent d3 max_duration
+tl_expect_milter_log "event=budget-spent limit=max_duration messages=2 "
 tl_expect_nmsgs internet 8
 tl_pass
