@@ -100,6 +100,16 @@ static const struct cfg_key cfg_keys[] = {
     {"bypass", "enabled", K_BOOL, 0, 0, NULL},
     {"bypass", "header", K_STR, 0, 0, check_header},
     /* bypass.budget, bypass.never (issue 10: policy) */
+    {"bypass", "budget", K_GROUP, 0, 0, NULL},
+    {"bypass.budget", "max_duration", K_INT, 0, 100LL * 365 * 86400, NULL},
+    {"bypass.budget", "max_messages", K_INT, 0, 1LL << 40, NULL},
+    {"bypass.budget", "max_bytes", K_INT, 0, 1LL << 50, NULL},
+    {"bypass.budget", "state_file", K_STR, 0, 0, check_nonempty},
+    {"bypass", "never", K_GROUP, 0, 0, NULL},
+    {"bypass.never", "senders", K_STRLIST, 0, 0, dlp_policy_check_address},
+    {"bypass.never", "recipients", K_STRLIST, 0, 0, dlp_policy_check_address},
+    {"bypass.never", "headers", K_STRLIST, 0, 0, dlp_policy_check_regex},
+    {"bypass.never", "max_size", K_INT, 0, 1LL << 50, NULL},
 
     /* bypass.rescan (issue 10: retro-scan) */
 
@@ -660,6 +670,7 @@ static void cfg_free(DLP_CONFIG *cfg) {
   free(cfg->helo_name);
   free(cfg->bypass_header);
   /* policy (issue 10) */
+  dlp_policy_free(cfg);
 
   /* retro-scan (issue 10) */
 
@@ -815,6 +826,8 @@ DLP_CONFIG *dlp_config_load(const char *path, char *err, size_t errlen) {
     goto fail;
   /* checks that need the copied values, with file:line (issues 10-12):
      one "if (cfg_check_X(&ld, &c, cfg) < 0) goto fail;" each */
+  if (dlp_policy_load(&c, cfg, ld.path, ld.err, ld.errlen) < 0) /* issue 10 */
+    goto fail;
 
 
   cfg->refcount = 1;

@@ -87,6 +87,7 @@ struct dlp_config {
   char *bypass_header;
 
   /* bypass.budget, bypass.never (issue 10: policy) */
+  struct dlp_policy *policy; /* dlp_policy.c */
 
   /* bypass.rescan (issue 10: retro-scan) */
 
@@ -150,5 +151,22 @@ const char *dlp_config_check_audit_file(const char *v);
 const char *dlp_config_check_audit_what(const char *v);
 const char *dlp_config_check_audit_fsync(const char *v);
 int dlp_config_copy_audit(const struct config_t *c, struct dlp_config *cfg);
+
+/* ------------------------------------------------------------------ */
+/* bypass.budget, bypass.never (issue 10: policy; dlp_policy.c)         */
+/* ------------------------------------------------------------------ */
+
+struct config_t;
+
+/* dlp_policy_load - bypass.budget/never of C into CFG; 0 or -1 and ERR */
+int dlp_policy_load(const struct config_t *c, DLP_CONFIG *cfg,
+                    const char *path, char *err, size_t errlen);
+
+/* dlp_policy_free - release what dlp_policy_load put into CFG */
+void dlp_policy_free(DLP_CONFIG *cfg);
+
+/* Key table checks: NULL when fine, else what is wrong. */
+const char *dlp_policy_check_address(const char *v);
+const char *dlp_policy_check_regex(const char *v);
 
 #endif /* DLP_PRIVATE_H */

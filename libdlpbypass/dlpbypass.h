@@ -158,6 +158,25 @@ int dlp_config_check_names(const DLP_CONFIG *cfg, char *err, size_t errlen);
 int dlp_config_debug_peer(const DLP_CONFIG *cfg, const char *label);
 
 /* bypass.budget, bypass.never (issue 10: policy) */
+/* The bypass budget's limits (bypass.budget.*); 0: no limit. */
+long long dlp_config_budget_max_duration(const DLP_CONFIG *cfg);
+long long dlp_config_budget_max_messages(const DLP_CONFIG *cfg);
+long long dlp_config_budget_max_bytes(const DLP_CONFIG *cfg);
+/* dlp_config_budget_state_file - where the budget state is kept */
+const char *dlp_config_budget_state_file(const DLP_CONFIG *cfg);
+/* dlp_config_never_max_size - bypass.never.max_size in bytes, 0: none */
+long long dlp_config_never_max_size(const DLP_CONFIG *cfg);
+/* dlp_policy_addr_match - 1 when ADDR matches "local@domain"/"@domain" */
+int dlp_policy_addr_match(const char *rule, const char *addr);
+/* dlp_policy_never_sender/_recipient - 1 when ADDR matches a never rule */
+int dlp_policy_never_sender(const DLP_CONFIG *cfg, const char *addr);
+int dlp_policy_never_recipient(const DLP_CONFIG *cfg, const char *addr);
+/*
+ * dlp_policy_never_header - 1 when "NAME: VALUE" (CR, LF removed)
+ * matches a bypass.never.headers rule, 0 if not, -1 out of memory
+ */
+int dlp_policy_never_header(const DLP_CONFIG *cfg, const char *name,
+                            const char *value);
 
 /* bypass.rescan (issue 10: retro-scan) */
 

@@ -489,6 +489,9 @@ static int main_run_milter(DLP_CONFIG *cfg, const char *path,
   /* metrics, control socket (issue 11): stopped here, before the early
      return below, so that the control socket is removed either way */
   mlfi_status_stop();
+  /* the budget state is saved here too, before the early return below:
+     a restart must find it (issue 10) */
+  mlfi_policy_stop();
   if (mlfi_active() > 0) { /* sessions still use them: leave it to exit */
     mlfi_log(LOG_INFO, "stopped with %u connections open", mlfi_active());
     return status;
@@ -497,7 +500,6 @@ static int main_run_milter(DLP_CONFIG *cfg, const char *path,
   /* services stopped after the last message, one call each (issues
      10-11), in the reverse order of their start */
   mlfi_audit_stop();
-  mlfi_policy_stop();
   dlp_pool_free(pool);
   pthread_cond_destroy(&run.wake);
   pthread_mutex_destroy(&run.lock);

@@ -13,6 +13,11 @@
 # what the milter, Postfix and the Internet sink say with what the fleet
 # did.  Exit 0 only with zero violations.
 #
+# The bypass policy is on: bypass.budget.max_messages CHAOS_BUDGET (5)
+# and a never-bypass header rule that 1 message in 11 matches (send.py);
+# the oracle checks that budget-spent comes only after that many
+# bypasses since a DLP last took or answered a message, never-bypass
+# only for matching messages, and never a bypass of those.
 # The milter runs with the shipped defaults scaled by one factor,
 # CHAOS_SCALE (0.2): connect_timeout 5, command_timeout 10, data_timeout
 # 120, session_deadline 25, connect_stagger_ms 250, health retry 1..5
@@ -30,6 +35,7 @@ SEED=${CHAOS_SEED:-$(((RANDOM << 15) | RANDOM))}
 NMSG=${CHAOS_MESSAGES:-300}
 SECS=${CHAOS_SEND_SECS:-60}
 SCALE=${CHAOS_SCALE:-0.2}
+BUDGET=${CHAOS_BUDGET:-5}
 echo "chaos: seed $SEED (replay with CHAOS_SEED=$SEED), $NMSG messages, scale $SCALE"
 command -v python3 >/dev/null || tl_skip "python3 is not installed"
 
@@ -69,7 +75,10 @@ conf=$TL_DIR/dlp.conf
     echo "  connect_stagger_ms = $STAGGER;"
     echo "  health: { retry_min = $RMIN; retry_max = $RMAX; };"
     echo "};"
-    echo "bypass: { enabled = true; };"
+    echo "bypass: { enabled = true;"
+    echo "  budget: { max_messages = $BUDGET; state_file = \"$TL_DIR/budget.state\"; };"
+    echo "  never: { headers = ( \"^Sensitivity: *Company-Confidential\" ); };"
+    echo "};"
     echo "milter: { allow_root = true; }; # tests run as root"
 } >"$conf"
 echo "chaos: milter config: $(tr -s ' \n' ' ' <"$conf")"
@@ -131,7 +140,7 @@ python3 "$CH/oracle.py" --seed "$SEED" --fleet "$TL_DIR/fleet.log" \
     --milter "$TL_DIR/milter.log" --maillog "$(tl_pf_dir gw)/maillog" \
     --sink "$TL_DIR/sink.internet" --queue "$TL_DIR/queue.json" \
     --sent "$TL_DIR/sent.log" --hosts "$(echo $HOSTS | tr ' ' ,)" \
-    --connect "$CONNECT" --retry-max "$RMAX" \
+    --connect "$CONNECT" --retry-max "$RMAX" --budget-messages "$BUDGET" \
     --note "${CHAOS_NOTE-dlp-saw-forged-header}" >"$TL_DIR/oracle.out" || rc=1
 if [ $rc != 0 ]; then
     keep=$(mktemp -d "${CHAOS_KEEP:-/tmp}/chaos.$SEED.XXXX")

@@ -5,6 +5,7 @@ usage: oracle.py --seed N --fleet FLEET.log --milter MILTER.log
                  --maillog MAILLOG --sink DIR --queue POSTQUEUE-J
                  --sent SEND.log --hosts ADDR:PORT,... --connect S
                  --retry-max S [--bypass 1] [--slack S]
+                 [--budget-messages N]
 
 Ground truth is what fleet.py logged (every connection, reply, stall and
 transaction, and the schedule of host modes) and what send.py sent; the
@@ -26,6 +27,17 @@ For every decision (t1 = its stamp, t0 = t1 - delay):
   reject     the reply quotes a 5xx the fleet sent to MAIL, RCPT, DATA or
              the dot of this message's transaction (never greeting/EHLO);
              the same for each "rcpt=<R> verdict=reject" line
+  tempfail   reason=never-bypass:header only for a message that carries
+             the never-bypass header (send.py's "never"), and no other
+             never-bypass kind (chaos.sh sets only a header rule);
+             reason=budget-spent only when at least N (--budget-messages)
+             bypass decisions were logged since the last delivered or
+             reject decision (the refills) before t1 - BUDGET_SKEW, and
+             never when the budget is off (N = 0)
+  bypass     (policy) never for a message with the never-bypass header;
+             with N > 0, fewer than N + BUDGET_SLACK bypasses since the
+             last refill (the slack: messages counted in flight while a
+             refill was logged)
 For every message the public smtpd took: it ends exactly once (DLP 250
 with a delivered decision, an Internet copy, a queue entry, a bounce);
 an Internet copy has a bypass decision and exactly one bypass header; a
@@ -51,6 +63,8 @@ RCPTLINE = re.compile(
     r"^(\d+\.\d+) \S+ (\S+): rcpt=<([^>]*)> verdict=(\w+) dlp=(\S+) "
     r"reply=\"(.*)\" mid=(\d+)")
 TXN_STEPS = ("mail", "rcpt", "data", "dot")
+BUDGET_SKEW = 0.5  # s: a refill logged this close to a decision may follow it
+BUDGET_SLACK = 8   # bypasses counted in flight across a refill
 
 
 class Truth:
@@ -282,6 +296,41 @@ class Oracle:
             self.bad("bypass-two-timeouts", d["frm"],
                      "%d hosts timed out: row 4 is TEMPFAIL" % ntimeout, [d["line"]])
 
+    # ---- the bypass policy (never-bypass rule, budget) -------------------
+
+    def bypasses_since_refill(self, t1, skew):
+        """bypasses_since_refill - bypass decisions logged after the last
+        refill (delivered or reject decision) before T1 - SKEW, up to T1"""
+        last = max([r for r in self.refills if r < t1 - skew], default=0.0)
+        return sum(1 for b in self.bypass_times if last < b < t1)
+
+    def check_policy(self, d):
+        """check_policy - a tempfail that names a policy was due to it"""
+        e = self.sent.get(d["frm"], {})
+        if d["reason"].startswith("never-bypass:"):
+            if d["reason"] != "never-bypass:header" or not e.get("never"):
+                self.bad("never-bypass-not-matching", d["frm"],
+                         "%s for a message without the never-bypass header"
+                         % d["reason"], [d["line"]])
+        elif d["reason"] == "budget-spent":
+            n = self.bypasses_since_refill(d["t1"], BUDGET_SKEW)
+            if self.a.budget_messages <= 0 or n < self.a.budget_messages:
+                self.bad("budget-spent-early", d["frm"],
+                         "budget-spent after %d bypasses since a DLP last took "
+                         "a message (max_messages %d)" % (n, self.a.budget_messages),
+                         [d["line"]])
+
+    def check_bypass_policy(self, d):
+        """check_bypass_policy - a bypass the policy should have refused"""
+        if self.sent.get(d["frm"], {}).get("never"):
+            self.bad("bypass-never-rule", d["frm"], "bypassed a message that "
+                     "matches the never-bypass header rule", [d["line"]])
+        n = self.bypasses_since_refill(d["t1"], 0.0)
+        if self.a.budget_messages > 0 and n >= self.a.budget_messages + BUDGET_SLACK:
+            self.bad("bypass-over-budget", d["frm"], "bypass number %d since a "
+                     "DLP last took a message (max_messages %d)"
+                     % (n + 1, self.a.budget_messages), [d["line"]])
+
     def check_delivered(self, d):
         """check_delivered - DESIGN 3a.3 for delivered decision D"""
         tr, s = self.truth, self.a.slack
@@ -361,12 +410,19 @@ class Oracle:
     def run(self):
         """run - every check; print the violations and the summary"""
         self.load()
+        self.refills = [d["t1"] for d in self.decisions
+                        if d["verdict"] in ("delivered", "reject")]
+        self.bypass_times = [d["t1"] for d in self.decisions
+                             if d["verdict"] == "bypass"]
         for d in self.decisions:
             if d["frm"] not in self.sent:
                 self.bad("decision-unknown-sender", d["frm"], "decision for a message "
                          "that was never sent", [d["line"]])
             if d["verdict"] == "bypass":
                 self.check_bypass(d)
+                self.check_bypass_policy(d)
+            elif d["verdict"] == "tempfail":
+                self.check_policy(d)
             elif d["verdict"] == "delivered":
                 self.check_delivered(d)
             elif d["verdict"] == "reject":
@@ -389,6 +445,14 @@ class Oracle:
                   len(self.violations),
                   (" (" + " ".join("%s=%d" % kv for kv in sorted(self.kinds.items())) + ")")
                   if self.violations else ""))
+        policy = collections.Counter(d["reason"] for d in self.decisions
+                                     if d["verdict"] == "tempfail" and
+                                     (d["reason"] == "budget-spent" or
+                                      d["reason"].startswith("never-bypass:")))
+        print("oracle: policy tempfails: %s; messages with the never-bypass "
+              "header: %d" % (" ".join("%s=%d" % kv for kv in sorted(policy.items()))
+                              or "none",
+                              sum(1 for e in self.sent.values() if e.get("never"))))
         if self.notes:
             print("chaos: notes (not 3a, not counted): " + " ".join(
                 "%s=%d" % kv for kv in sorted(self.notes.items())))
@@ -405,6 +469,7 @@ def main():
     p.add_argument("--retry-max", type=float, required=True)
     p.add_argument("--bypass", type=int, default=1)
     p.add_argument("--slack", type=float, default=1.0)
+    p.add_argument("--budget-messages", type=int, default=0)
     p.add_argument("--note", default="", help="violation kinds only noted")
     sys.exit(Oracle(p.parse_args()).run())
 

@@ -11,8 +11,12 @@ mNNNNNN@chaos.test (NNNNNN from K) and a unique Message-ID
 about 1 in 6 is large (300-900 KB, so that a DLP that stops reading
 blocks the writer), 1 in 8 brings a forged "X-DLP-Bypass: unreachable"
 header (and an X-CFilter-Loop), some carry leading dots and long lines.
+Every message whose number is 5 modulo 11 (not drawn: the draws of a
+seed stay as they were) carries "Sensitivity: Company-Confidential", a
+never-bypass rule of chaos.sh's configuration ("never": true in the log).
 Each worker keeps its connection for a few messages, then opens a new one.
-Log: JSON lines {"from", "mid", "t", "ok", "reply", "size", "forged"}.
+Log: JSON lines {"from", "mid", "t", "ok", "reply", "size", "forged",
+"never"}.
 """
 import argparse
 import json
@@ -32,13 +36,16 @@ def body(rng, n, seed):
            "Date: Mon, 30 Nov 2026 00:00:00 +0000"]
     if forged:
         hdr += ["X-DLP-Bypass: unreachable", "X-CFilter-Loop: dlp"]
+    never = n % 11 == 5
+    if never:
+        hdr += ["Sensitivity: Company-Confidential"]
     lines = ["Message %s of the chaos test (seed %d)." % (tag, seed),
              ".a line with a leading dot", "", "x" * rng.randint(1, 990)]
     if rng.random() < 1 / 6:
         size = rng.randint(300000, 900000)
         lines += ["%08d " % i + "y" * 70 for i in range(size // 80)]
     text = "\r\n".join(hdr + [""] + lines) + "\r\n"
-    return tag, mid, forged, text
+    return tag, mid, forged, never, text
 
 
 def worker(args, jobs, lock, log, wid):
@@ -51,7 +58,7 @@ def worker(args, jobs, lock, log, wid):
             if not jobs:
                 break
             n, text_rng = jobs.pop(0)
-        tag, mid, forged, text = body(text_rng, n, args.seed)
+        tag, mid, forged, never, text = body(text_rng, n, args.seed)
         frm = tag + "@chaos.test"
         ok, reply = False, ""
         try:
@@ -70,7 +77,7 @@ def worker(args, jobs, lock, log, wid):
         with lock:
             log.write(json.dumps({"from": frm, "mid": mid, "t": time.time(),
                                   "ok": ok, "reply": reply, "size": len(text),
-                                  "forged": forged}) + "\n")
+                                  "forged": forged, "never": never}) + "\n")
             log.flush()
         time.sleep(rng.uniform(0, 2 * gap))
     if conn is not None:
