@@ -86,6 +86,9 @@ struct dlp_config {
   /* bypass.budget, bypass.never (issue 10: policy) */
 
   /* bypass.rescan (issue 10: retro-scan) */
+  int rescan_enabled;           /* bypass.rescan.enabled */
+  char *rescan_recipient;       /* its recipient, NULL if unset */
+  char *rescan_header;          /* its header (on the strip list too) */
 
   /* alert (issue 11: events) */
 
@@ -103,5 +106,21 @@ struct dlp_config {
 
 /* dlp_now_ms - monotonic clock in milliseconds */
 int64_t dlp_now_ms(void);
+
+/* ------------------------------------------------------------------ */
+/* bypass.rescan (issue 10: retro-scan), dlp_config_rescan.c          */
+/* ------------------------------------------------------------------ */
+
+struct config_t;
+
+/* dlp_config_check_address - NULL when V looks like local@domain */
+const char *dlp_config_check_address(const char *v);
+
+/* dlp_config_rescan_check - recipient when enabled; 0 or -1, FILE:LINE */
+int dlp_config_rescan_check(const struct config_t *c, const char *path,
+                            char *err, size_t errlen);
+
+/* dlp_config_rescan_copy - bypass.rescan into CFG; 0 or -1 (ENOMEM) */
+int dlp_config_rescan_copy(const struct config_t *c, DLP_CONFIG *cfg);
 
 #endif /* DLP_PRIVATE_H */

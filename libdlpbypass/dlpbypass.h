@@ -153,6 +153,12 @@ int dlp_config_check_names(const DLP_CONFIG *cfg, char *err, size_t errlen);
 /* bypass.budget, bypass.never (issue 10: policy) */
 
 /* bypass.rescan (issue 10: retro-scan) */
+/* dlp_config_rescan_enabled - bypass.rescan.enabled (with a recipient) */
+int dlp_config_rescan_enabled(const DLP_CONFIG *cfg);
+/* dlp_config_rescan_recipient - the address the copy goes to, or NULL */
+const char *dlp_config_rescan_recipient(const DLP_CONFIG *cfg);
+/* dlp_config_rescan_header - the marker field, default "X-DLP-Rescan" */
+const char *dlp_config_rescan_header(const DLP_CONFIG *cfg);
 
 /* alert (issue 11: events) */
 
