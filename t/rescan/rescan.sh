@@ -79,18 +79,21 @@ tl_expect_nmsgs bounce 0
 tb_sink_body "$(tl_msg dlp)" | tr -d '\r' >"$TL_DIR/copy"
 rs_send_from 127.0.0.2 "$(tl_port 2)" "$RS_RCPT" "$TL_DIR/copy" ||
     tl_fail "the DLP could not reflect the copy"
-tl_pf_wait_log gw "postfix/dlp-reflect/smtpd.*discard.*<$RS_RCPT>"
 tl_settle
+sleep 1
+rs_expect_dumps dlp 1
+rs_expect_dumps internet 1
+tl_pf_wait_log gw "postfix/dlp-reflect/smtpd.*discard.*<$RS_RCPT>" 2
 
 # 5. a DLP in forward mode sends it to the gateway's port 25: discarded
 rs_send_from 127.0.0.1 "$(tl_port 0)" "$RS_RCPT" "$TL_DIR/copy" ||
     tl_fail "the gateway did not take the forwarded copy"
-tl_pf_wait_log gw "postfix/dlp-in/smtpd.*discard.*<$RS_RCPT>"
 tl_settle
 sleep 1
 rs_expect_dumps dlp 1
 rs_expect_dumps internet 1
 tl_expect_nmsgs bounce 0
+tl_pf_wait_log gw "postfix/dlp-in/smtpd.*discard.*<$RS_RCPT>" 2
 [ "$(grep -c 'verdict=' "$TL_DIR/milter.log")" = 1 ] ||
     tl_fail "the milter decided again: $(grep 'verdict=' "$TL_DIR/milter.log")"
 tl_pass
