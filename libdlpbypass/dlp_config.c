@@ -112,6 +112,10 @@ static const struct cfg_key cfg_keys[] = {
     {"bypass.never", "max_size", K_INT, 0, 1LL << 50, NULL},
 
     /* bypass.rescan (issue 10: retro-scan) */
+    {"bypass", "rescan", K_GROUP, 0, 0, NULL},
+    {"bypass.rescan", "enabled", K_BOOL, 0, 0, NULL},
+    {"bypass.rescan", "recipient", K_STR, 0, 0, dlp_config_check_address},
+    {"bypass.rescan", "header", K_STR, 0, 0, check_header},
 
     /* alert (issue 11: events) */
 
@@ -618,6 +622,8 @@ static int cfg_copy(const config_t *c, DLP_CONFIG *cfg) {
   /* policy (issue 10) */
 
   /* retro-scan (issue 10) */
+  if (dlp_config_rescan_copy(c, cfg) < 0)
+    return -1;
 
   /* events (issue 11) */
 
@@ -673,6 +679,8 @@ static void cfg_free(DLP_CONFIG *cfg) {
   dlp_policy_free(cfg);
 
   /* retro-scan (issue 10) */
+  free(cfg->rescan_recipient);
+  free(cfg->rescan_header);
 
   /* events (issue 11) */
 
@@ -827,6 +835,8 @@ DLP_CONFIG *dlp_config_load(const char *path, char *err, size_t errlen) {
   /* checks that need the copied values, with file:line (issues 10-12):
      one "if (cfg_check_X(&ld, &c, cfg) < 0) goto fail;" each */
   if (dlp_policy_load(&c, cfg, ld.path, ld.err, ld.errlen) < 0) /* issue 10 */
+    goto fail;
+  if (dlp_config_rescan_check(&c, path, err, errlen) < 0) /* issue 10 */
     goto fail;
 
 

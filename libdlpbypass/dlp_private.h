@@ -90,6 +90,9 @@ struct dlp_config {
   struct dlp_policy *policy; /* dlp_policy.c */
 
   /* bypass.rescan (issue 10: retro-scan) */
+  int rescan_enabled;           /* bypass.rescan.enabled */
+  char *rescan_recipient;       /* its recipient, NULL if unset */
+  char *rescan_header;          /* its header (on the strip list too) */
 
   /* alert (issue 11: events) */
 
@@ -155,6 +158,8 @@ int dlp_config_copy_audit(const struct config_t *c, struct dlp_config *cfg);
 /* ------------------------------------------------------------------ */
 /* bypass.budget, bypass.never (issue 10: policy; dlp_policy.c)         */
 /* ------------------------------------------------------------------ */
+/* bypass.rescan (issue 10: retro-scan), dlp_config_rescan.c          */
+/* ------------------------------------------------------------------ */
 
 struct config_t;
 
@@ -168,5 +173,14 @@ void dlp_policy_free(DLP_CONFIG *cfg);
 /* Key table checks: NULL when fine, else what is wrong. */
 const char *dlp_policy_check_address(const char *v);
 const char *dlp_policy_check_regex(const char *v);
+/* dlp_config_check_address - NULL when V looks like local@domain */
+const char *dlp_config_check_address(const char *v);
+
+/* dlp_config_rescan_check - recipient when enabled; 0 or -1, FILE:LINE */
+int dlp_config_rescan_check(const struct config_t *c, const char *path,
+                            char *err, size_t errlen);
+
+/* dlp_config_rescan_copy - bypass.rescan into CFG; 0 or -1 (ENOMEM) */
+int dlp_config_rescan_copy(const struct config_t *c, DLP_CONFIG *cfg);
 
 #endif /* DLP_PRIVATE_H */

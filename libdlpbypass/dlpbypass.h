@@ -179,6 +179,12 @@ int dlp_policy_never_header(const DLP_CONFIG *cfg, const char *name,
                             const char *value);
 
 /* bypass.rescan (issue 10: retro-scan) */
+/* dlp_config_rescan_enabled - bypass.rescan.enabled (with a recipient) */
+int dlp_config_rescan_enabled(const DLP_CONFIG *cfg);
+/* dlp_config_rescan_recipient - the address the copy goes to, or NULL */
+const char *dlp_config_rescan_recipient(const DLP_CONFIG *cfg);
+/* dlp_config_rescan_header - the marker field, default "X-DLP-Rescan" */
+const char *dlp_config_rescan_header(const DLP_CONFIG *cfg);
 
 /* alert (issue 11: events) */
 

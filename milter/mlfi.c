@@ -604,7 +604,8 @@ static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
   (void)f3;
   if (conn == NULL)
     return SMFIS_TEMPFAIL;
-  *pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS);
+  /* SMFIF_ADDRCPT: the retro-scan recipient (issue 10, mlfi_rescan.c) */
+  *pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_ADDRCPT);
   /* no SMFIP_SKIP: we need every byte */
   /* body chunks keep their reply: a store that fails is refused at once */
   *pf1 = f1 & (SMFIP_HDR_LEADSPC | SMFIP_NOHELO | SMFIP_NR_HDR | SMFIP_NR_EOH |
@@ -943,7 +944,7 @@ int mlfi_register(void) {
   memset(&desc, 0, sizeof(desc));
   desc.xxfi_name = (char *)MLFI_NAME;
   desc.xxfi_version = SMFI_VERSION;
-  desc.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS;
+  desc.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_ADDRCPT;
   desc.xxfi_connect = mlfi_connect;
   desc.xxfi_envfrom = mlfi_envfrom;
   desc.xxfi_envrcpt = mlfi_envrcpt;

@@ -361,9 +361,9 @@ static void test_full(void) {
   tap_ok(!dlp_config_bypass_enabled(cfg) &&
              strcmp(dlp_config_bypass_header(cfg), "X-DLP-Skipped") == 0,
          "bypass.enabled false, bypass.header");
-  tap_ok(strcmp(strip_names(cfg), "X-CFilter-Loop,X-Spam-Flag,X-DLP-Skipped") ==
-             0,
-         "milter.strip_headers (and bypass.header)");
+  tap_ok(strcmp(strip_names(cfg), "X-CFilter-Loop,X-Spam-Flag,X-DLP-Skipped,"
+                                  "X-DLP-Rescan") == 0,
+         "milter.strip_headers (and bypass.header, bypass.rescan.header)");
   dlp_config_unref(cfg);
 }
 
@@ -416,19 +416,27 @@ static void test_strip_headers(void) {
   size_t n = 0;
   int i;
 
-  strip_case(SERVER, "X-DLP-Bypass,X-CFilter-Loop", "default");
+  strip_case(SERVER, "X-DLP-Bypass,X-CFilter-Loop,X-DLP-Rescan", "default");
   strip_case(SERVER "bypass: { header = \"X-Corp-Bypass\"; };\n",
-             "X-DLP-Bypass,X-CFilter-Loop,X-Corp-Bypass",
+             "X-DLP-Bypass,X-CFilter-Loop,X-Corp-Bypass,X-DLP-Rescan",
              "default plus another bypass.header");
   strip_case(SERVER "milter: { strip_headers = ( \"X-Spam-Flag\" ); };\n",
-             "X-Spam-Flag,X-DLP-Bypass", "own list, bypass.header added");
+             "X-Spam-Flag,X-DLP-Bypass,X-DLP-Rescan",
+             "own list, bypass.header added");
   strip_case(SERVER "milter: { strip_headers = \"X-One\"; };\n",
-             "X-One,X-DLP-Bypass", "a single string");
-  strip_case(SERVER "milter: { strip_headers = ( ); };\n", "X-DLP-Bypass",
-             "empty list: bypass.header only");
+             "X-One,X-DLP-Bypass,X-DLP-Rescan", "a single string");
+  strip_case(SERVER "milter: { strip_headers = ( ); };\n",
+             "X-DLP-Bypass,X-DLP-Rescan", "empty list: bypass.header only");
   strip_case(SERVER "milter: { strip_headers = [ \"x-cfilter-loop\","
                     " \"X-CFILTER-LOOP\", \"x-dlp-bypass\" ]; };\n",
-             "x-cfilter-loop,x-dlp-bypass", "duplicates (any case) once");
+             "x-cfilter-loop,x-dlp-bypass,X-DLP-Rescan",
+             "duplicates (any case) once");
+  /* bypass.rescan.header (issue 10): stripped whether or not it is on */
+  strip_case(SERVER "bypass: { rescan: { header = \"X-Corp-Rescan\"; }; };\n",
+             "X-DLP-Bypass,X-CFilter-Loop,X-Corp-Rescan",
+             "bypass.rescan.header added");
+  strip_case(SERVER "milter: { strip_headers = ( \"x-dlp-rescan\" ); };\n",
+             "x-dlp-rescan,X-DLP-Bypass", "bypass.rescan.header once");
   for (i = 0; i < 65; i++)
     n += (size_t)snprintf(list + n, sizeof(list) - n, "%s\"X-H%d\"",
                           i ? ", " : "", i);
