@@ -103,6 +103,12 @@ static const struct cfg_key cfg_keys[] = {
     /* bypass.rescan (issue 10: retro-scan) */
 
     /* alert (issue 11: events) */
+    {"", "alert", K_GROUP, 0, 0, NULL},
+    {"alert", "command", K_STR, 0, 0, dlp_config_check_alert_command},
+    {"alert", "timeout", K_INT, 1, CFG_MAX_TIMEOUT, NULL},
+    {"alert", "max_running", K_INT, 1, 64, NULL},
+    {"alert", "burst", K_INT, 1, 1000, NULL},
+    {"alert", "interval", K_INT, 1, 86400, NULL},
 
     /* audit (issue 11: audit trail) */
 
@@ -569,6 +575,8 @@ static int cfg_copy(const config_t *c, DLP_CONFIG *cfg) {
   /* retro-scan (issue 10) */
 
   /* events (issue 11) */
+  if (dlp_config_copy_alert(c, cfg) < 0)
+    return -1;
 
   /* audit (issue 11) */
 
@@ -615,6 +623,7 @@ static void cfg_free(DLP_CONFIG *cfg) {
   /* retro-scan (issue 10) */
 
   /* events (issue 11) */
+  free(cfg->alert_command);
 
   /* audit (issue 11) */
 

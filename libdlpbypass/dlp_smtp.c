@@ -142,6 +142,7 @@ struct dlp_smtp {
   int64_t reuse_until; /* the owed RSET must be answered by then */
   int content;        /* dlp_smtp_data() began sending the content */
   int dial_errkind;   /* DLP_DIAL_ERR_* of a failed connect */
+  int tls_verify_failed; /* the certificate failed the level's checks */
   char mail_cmd[DLP_CMD_MAX + 3];
 };
 
@@ -443,6 +444,7 @@ static int smtp_handshake(DLP_SMTP *s) {
     rc = dlp_tls_handshake(s->cfg->tls_ctx, s->io, s->server,
                            s->server->tls_level, s->step_deadline, s->tls_info,
                            sizeof(s->tls_info), dsn, err, sizeof(err));
+  s->tls_verify_failed = rc == -2;
   if (rc == 0) {
     s->tls_active = 1;
     s->caps = 0; /* forget everything learnt in plaintext */
@@ -952,6 +954,11 @@ unsigned dlp_smtp_caps(const DLP_SMTP *s) {
 /* dlp_smtp_tls_info - TLS summary, "" in plaintext */
 const char *dlp_smtp_tls_info(const DLP_SMTP *s) {
   return s->tls_info;
+}
+
+/* dlp_smtp_tls_verify_failed - the certificate failed the level's checks */
+int dlp_smtp_tls_verify_failed(const DLP_SMTP *s) {
+  return s->tls_verify_failed;
 }
 
 /* dlp_smtp_state_name - name of the current state */

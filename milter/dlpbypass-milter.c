@@ -35,6 +35,7 @@
 #include "config.h"
 
 #include "mlfi.h"
+#include "mlfi_event.h"
 #include "mlfi_policy.h"
 
 #include <arpa/inet.h>
@@ -135,14 +136,18 @@ static void main_reload(const char *path) {
 
   if (cfg == NULL) {
     mlfi_log(LOG_ERR, "reload failed, keeping the old configuration: %s", err);
+    mlfi_event(LOG_WARNING, "config-refused", "file", path, "error", err,
+               NULL); /* events (issue 11) */
     return;
   }
   main_resolve(cfg);
   /* services that follow the configuration, one call each (issue 11):
      events, audit trail, metrics, control socket */
+  mlfi_event_configure(cfg);
 
   mlfi_config_swap(cfg);
   mlfi_log(LOG_INFO, "configuration reloaded from %s", path);
+  mlfi_event(LOG_NOTICE, "config-reload", "file", path, NULL); /* issue 11 */
 }
 
 /* main_milter_thread - run smfi_main(), then wake the signal thread */
@@ -381,6 +386,7 @@ static int main_run_milter(DLP_CONFIG *cfg, const char *path,
   /* services started before the first message, one call each (issues
      10-11): budget state, events, audit trail, metrics, control socket */
   mlfi_policy_start(cfg);
+  mlfi_event_start(pool, cfg);
   mlfi_init(pool, cfg);
   main_signals(&set);
   pthread_sigmask(SIG_BLOCK, &set, NULL);
@@ -402,6 +408,7 @@ static int main_run_milter(DLP_CONFIG *cfg, const char *path,
   mlfi_shutdown();
   /* services stopped after the last message, one call each (issues
      10-11), in the reverse order of their start */
+  mlfi_event_stop(pool);
   mlfi_policy_stop();
   dlp_pool_free(pool);
   pthread_cond_destroy(&run.wake);

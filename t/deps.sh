@@ -14,11 +14,12 @@
 #                    pipelining, reflect, big_message, t/tls)
 #   valgrind         t/milter/valgrind.sh
 #   clang, libclang-rt-14-dev   libFuzzer (t/fuzz/run)
+#   libjson-c-dev    the alert command's JSON (milter/mlfi_alert.c)
 #   llvm-14          llvm-symbolizer for clang 14's sanitizer reports
 #                    (t/fuzz/run points ASAN_SYMBOLIZER_PATH at it)
 set -eu
 PKGS="build-essential autoconf automake libtool pkg-config
-      libmilter-dev libssl-dev libconfig-dev
+      libmilter-dev libssl-dev libconfig-dev libjson-c-dev
       postfix miltertest openssl iproute2 iptables procps psmisc
       python3 perl valgrind clang libclang-rt-14-dev llvm-14 tcpdump"
 missing=""
