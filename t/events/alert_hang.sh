@@ -39,7 +39,8 @@ tl_expect_nmsgs internet "$N"
 cat >"$TL_DIR/hang.sh" <<SH
 #!/bin/sh
 cat >"$TL_DIR/hang.json"
-exec sleep $mark
+sleep $mark # a child of the command: its whole group is killed
+exit 0
 SH
 chmod 755 "$TL_DIR/hang.sh"
 tl_dlp_conf "$TL_DIR/hang.conf" "$dlp"
