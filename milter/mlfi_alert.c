@@ -168,7 +168,8 @@ static struct alert_job *alert_job_new(int priority, const char *name,
       e++;
   }
   j->env[e] = strdup(ALERT_PATH);
-  text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+  text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+                                               JSON_C_TO_STRING_NOSLASHESCAPE);
   if (text != NULL && (j->json = malloc(strlen(text) + 2)) != NULL)
     sprintf(j->json, "%s\n", text);
   json_object_put(o);

@@ -21,7 +21,7 @@ set -eu
 PKGS="build-essential autoconf automake libtool pkg-config
       libmilter-dev libssl-dev libconfig-dev libjson-c-dev
       postfix miltertest openssl iproute2 iptables procps psmisc
-      python3 perl valgrind clang libclang-rt-14-dev llvm-14 tcpdump"
+      python3 perl curl valgrind clang libclang-rt-14-dev llvm-14 tcpdump"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

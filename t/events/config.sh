@@ -6,7 +6,7 @@
 # alert command of the new configuration), a refused one
 # event=config-refused with the error (the old configuration stays); an
 # alert command that fails (exit status, cannot be run) is logged and
-# the milter goes on.
+# the milter goes on; postfix-conf/alert-webhook.sh posts the JSON.
 . "$(dirname "$0")/../e2e/testlib.sh"
 . "$(dirname "$0")/evlib.sh"
 tl_init events_config 28280
@@ -72,6 +72,23 @@ kill -HUP "$TL_MILTER_PID"
 ev_wait config-refused 2
 tl_expect_milter_log "alert: cannot run $TL_DIR/fail.sh for event=config-refused: No such file or directory"
 kill -0 "$TL_MILTER_PID" 2>/dev/null || tl_fail "the milter died"
+
+# the shipped webhook script posts the JSON with curl
+command -v curl >/dev/null || tl_fail "curl is not installed (t/deps.sh)"
+python3 "$(dirname "$0")/webhook.py" "$(tl_port 7)" "$TL_DIR/hook.out" &
+TL_PIDS="$TL_PIDS $!"
+tl_wait_port "$(tl_port 7)" || tl_fail "the webhook receiver does not listen"
+cp "$top_srcdir/postfix-conf/alert-webhook.sh" "$TL_DIR/"
+echo "URL=http://127.0.0.1:$(tl_port 7)/hook" >"$TL_DIR/alert-webhook.conf"
+sed "s|$TL_DIR/alert.sh|$TL_DIR/alert-webhook.sh|" "$c.good" >"$c"
+kill -HUP "$TL_MILTER_PID"
+ev_wait config-reload 3
+for ((i = 0; i < 50; i++)); do
+    [ -s "$TL_DIR/hook.out" ] && break
+    sleep 0.1
+done
+grep -q "^application/json	{\"event\":\"config-reload\",.*\"file\":\"$c\"}\$" "$TL_DIR/hook.out" ||
+    tl_fail "the webhook got: $(cat "$TL_DIR/hook.out" 2>/dev/null)"
 tl_milter_stop
 grep -q "stopped" "$TL_DIR/milter.log" || tl_fail "the milter did not stop cleanly"
 tl_pass
