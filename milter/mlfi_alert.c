@@ -361,7 +361,7 @@ static int alert_launch(struct alert_job *j) {
   pthread_t t;
   int rc;
 
-  if (al.command == NULL || (j->command = strdup(al.command)) == NULL)
+  if ((j->command = strdup(al.command)) == NULL)
     return -1;
   j->timeout = al.timeout;
   pthread_attr_init(&attr);
@@ -385,7 +385,7 @@ static void *alert_dispatch(void *arg) {
            (al.count == 0 || al.running >= (unsigned)al.max_running))
       pthread_cond_wait(&al.wake, &al.lock);
     if (al.dropped > 0)
-      alert_log_dropped("the alert queue was full");
+      alert_log_dropped("the alert queue was full, or no thread");
     if (al.stop)
       break;
     if (al.count == 0 || al.running >= (unsigned)al.max_running)
@@ -393,7 +393,9 @@ static void *alert_dispatch(void *arg) {
     j = al.queue[al.head];
     al.head = (al.head + 1) % ALERT_QUEUE_MAX;
     al.count--;
-    if (alert_launch(j) < 0) {
+    if (al.command == NULL) { /* alerts turned off by a reload */
+      alert_job_free(j);
+    } else if (alert_launch(j) < 0) {
       al.dropped++; /* logged at the next turn */
       alert_job_free(j);
     }

@@ -5,7 +5,9 @@
 # sandwich take about as long as the same N with no alert command at
 # all (measured in the same run; generous ratio), certainly less than
 # the alert timeout; the hung command and its sleep are killed at the
-# timeout and that is logged; the milter keeps running.
+# timeout and that is logged; the milter keeps running.  A storm of
+# events while a run hangs fills the bounded queue: the rest are dropped,
+# counted and logged, exactly.
 . "$(dirname "$0")/../e2e/testlib.sh"
 . "$(dirname "$0")/evlib.sh"
 tl_init events_alert_hang 28240
@@ -45,7 +47,7 @@ SH
 chmod 755 "$TL_DIR/hang.sh"
 tl_dlp_conf "$TL_DIR/hang.conf" "$dlp"
 ev_alert_conf "$TL_DIR/hang.conf" "$TL_DIR/hang.sh" \
-    "timeout = $TIMEOUT; max_running = 1;"
+    "timeout = $TIMEOUT; max_running = 1; burst = 1000;"
 tl_milter "$TL_DIR/hang.conf"
 t0=$SECONDS
 hung=$(send_n hang)
@@ -73,4 +75,22 @@ kill -0 "$TL_MILTER_PID" 2>/dev/null || tl_fail "the milter died"
 TL_SUBJECT=after tl_send rcpt@example.com
 tl_settle
 tl_expect_nmsgs internet $((2 * N + 1))
+
+# a storm of events while one run hangs: 64 wait in the queue, the rest
+# are dropped, counted and logged; the reloads themselves are not held up
+for ((i = 0; i < 120; i++)); do
+    kill -HUP "$TL_MILTER_PID"
+    sleep 0.02
+done
+sleep 1
+reloads=$(ev_count config-reload)
+dropped=$(sed -n 's/.*alert: \([0-9]*\) events* not run (the alert queue was full.*/\1/p' \
+    "$TL_DIR/milter.log" | awk '{ n += $1 } END { print n + 0 }')
+echo "$reloads config-reload events while the command hung: $dropped dropped"
+[ "$reloads" -gt 70 ] || tl_fail "only $reloads reloads of 120 SIGHUPs"
+[ "$dropped" = $((reloads - 65)) ] ||
+    tl_fail "$reloads events, one running and 64 queued: want $((reloads - 65)) dropped, logged $dropped"
+TL_SUBJECT=storm tl_send rcpt@example.com
+tl_settle
+tl_expect_nmsgs internet $((2 * N + 2))
 tl_pass
