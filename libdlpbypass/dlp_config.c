@@ -118,6 +118,12 @@ static const struct cfg_key cfg_keys[] = {
     {"bypass.rescan", "header", K_STR, 0, 0, check_header},
 
     /* alert (issue 11: events) */
+    {"", "alert", K_GROUP, 0, 0, NULL},
+    {"alert", "command", K_STR, 0, 0, dlp_config_check_alert_command},
+    {"alert", "timeout", K_INT, 1, CFG_MAX_TIMEOUT, NULL},
+    {"alert", "max_running", K_INT, 1, 64, NULL},
+    {"alert", "burst", K_INT, 1, 1000, NULL},
+    {"alert", "interval", K_INT, 1, 86400, NULL},
 
     /* audit (issue 11: audit trail) */
     {"", "audit", K_GROUP, 0, 0, NULL},
@@ -626,6 +632,8 @@ static int cfg_copy(const config_t *c, DLP_CONFIG *cfg) {
     return -1;
 
   /* events (issue 11) */
+  if (dlp_config_copy_alert(c, cfg) < 0)
+    return -1;
 
   /* audit (issue 11) */
   if (dlp_config_copy_audit(c, cfg) < 0)
@@ -683,6 +691,7 @@ static void cfg_free(DLP_CONFIG *cfg) {
   free(cfg->rescan_header);
 
   /* events (issue 11) */
+  free(cfg->alert_command);
 
   /* audit (issue 11) */
   free(cfg->audit_file);

@@ -402,6 +402,9 @@ static int conn_use(DLP_CONN *c, struct conn_host *h, DLP_SMTP *s, int reused,
     *opened = 1;
     return 0;
   }
+  if (dlp_smtp_tls_verify_failed(s)) /* an event, not a health change */
+    dlp_pool_tls_failed(c->pool, h->server, dlp_smtp_label(s),
+                        dlp_smtp_failure(s)->text);
   rc = conn_outcome(c, h, dlp_smtp_label(s), dlp_smtp_failure(s));
   conn_trace(c, s, 1);
   dlp_smtp_free(s);

@@ -58,6 +58,16 @@
  *     the peer? then RSET); if that fails it is dropped and the message
  *     goes on with another cached or a fresh session: a dead cached
  *     connection is never an outcome of the verdict table.
+ *
+ * Events (dlp_pool_set_event_fn, issue 11): the transitions of the health
+ * state are reported to the milter's callback: HOST_DOWN when a host with
+ * no failure (up, or not seen yet) fails a dial at the network (a trial
+ * that fails again is no new event), HOST_UP when a host with failures
+ * connects; and dlp_pool_tls_failed() reports a certificate that failed
+ * verification.  The transition is decided under the lock and takes a
+ * ticket there; the callback runs after the lock is released, under
+ * ev_lock, in ticket order, so the events come out one at a time in the
+ * order the state changed.  Health semantics are not changed by events.
  */
 #include "dlp_pool.h"
 #include "dlp_dial.h"
@@ -117,9 +127,26 @@ struct dlp_pool {
   struct pool_dial *dials; /* handed over, not yet taken by the sweeper */
   size_t ndials, dials_cap;
   size_t dialing; /* handed-over connects the sweeper is finishing */
+  void (*event_fn)(const DLP_EVENT *, void *); /* issue 11: events */
+  void *event_ctx;
+  unsigned long ev_next; /* the ticket of the next event (under lock) */
+  unsigned long ev_done; /* events reported so far (under ev_lock) */
+  pthread_mutex_t ev_lock;
+  pthread_cond_t ev_turn; /* the next ticket may report */
   DLP_RESOLVER *resolver; /* the servers' addresses (thread-safe itself) */
   pthread_t dns;          /* refreshes them */
   int dns_running;        /* set once under the lock, read atomically */
+};
+
+/* One event, copied under the lock and reported after it. */
+struct pool_event {
+  dlp_event_kind kind; /* 0: none */
+  unsigned long ticket;
+  dlp_outcome outcome;
+  long long down_ms;
+  char host[300];
+  char addr[300];
+  char detail[DLP_REPLY_TEXT_MAX + 1];
 };
 
 /* dlp_pool_create - empty pool */
@@ -142,7 +169,11 @@ DLP_POOL *dlp_pool_create(void) {
     return NULL;
   }
   pthread_condattr_destroy(&ca);
+  pthread_mutex_init(&pool->ev_lock, NULL);
+  pthread_cond_init(&pool->ev_turn, NULL);
   if ((pool->resolver = dlp_resolver_create(POOL_DNS_TIMEOUT_MS)) == NULL) {
+    pthread_cond_destroy(&pool->ev_turn);
+    pthread_mutex_destroy(&pool->ev_lock);
     pthread_cond_destroy(&pool->wake);
     pthread_mutex_destroy(&pool->lock);
     free(pool);
@@ -182,6 +213,8 @@ void dlp_pool_free(DLP_POOL *pool) {
   for (i = 0; i < pool->nhosts; i++)
     free(pool->hosts[i].key);
   free(pool->hosts);
+  pthread_cond_destroy(&pool->ev_turn);
+  pthread_mutex_destroy(&pool->ev_lock);
   pthread_cond_destroy(&pool->wake);
   pthread_mutex_destroy(&pool->lock);
   free(pool);
@@ -338,23 +371,104 @@ dlp_pool_plan dlp_pool_plan_host(DLP_POOL *pool, const DLP_CONFIG *cfg,
   return plan;
 }
 
+/* dlp_pool_set_event_fn - the callback of health and TLS events */
+void dlp_pool_set_event_fn(DLP_POOL *pool,
+                           void (*fn)(const DLP_EVENT *ev, void *ctx),
+                           void *ctx) {
+  pthread_mutex_lock(&pool->lock);
+  pool->event_fn = fn;
+  pool->event_ctx = ctx;
+  pthread_mutex_unlock(&pool->lock);
+}
+
+/*
+ * pool_event_note - under the lock: event KIND of SERVER into E, with
+ * its ticket (nothing when no callback is set)
+ */
+static void pool_event_note(DLP_POOL *pool, struct pool_event *e,
+                            dlp_event_kind kind,
+                            const struct dlp_server *server, const char *addr,
+                            dlp_outcome outcome, const char *detail) {
+  if (pool->event_fn == NULL)
+    return;
+  e->kind = kind;
+  e->ticket = pool->ev_next++;
+  e->outcome = outcome;
+  snprintf(e->host, sizeof(e->host), "%s", server->label);
+  snprintf(e->addr, sizeof(e->addr), "%s", addr ? addr : server->label);
+  snprintf(e->detail, sizeof(e->detail), "%s", detail ? detail : "");
+}
+
+/* pool_event_emit - outside the lock: report E in ticket order */
+static void pool_event_emit(DLP_POOL *pool, const struct pool_event *e) {
+  DLP_EVENT ev;
+  void (*fn)(const DLP_EVENT *, void *);
+  void *ctx;
+
+  if (e->kind == 0)
+    return;
+  ev.kind = e->kind;
+  ev.host = e->host;
+  ev.addr = e->addr;
+  ev.outcome = e->outcome;
+  ev.detail = e->detail;
+  ev.down_ms = e->down_ms;
+  pthread_mutex_lock(&pool->lock);
+  fn = pool->event_fn;
+  ctx = pool->event_ctx;
+  pthread_mutex_unlock(&pool->lock);
+  pthread_mutex_lock(&pool->ev_lock);
+  while (pool->ev_done != e->ticket)
+    pthread_cond_wait(&pool->ev_turn, &pool->ev_lock);
+  if (fn != NULL)
+    fn(&ev, ctx);
+  pool->ev_done++;
+  pthread_cond_broadcast(&pool->ev_turn);
+  pthread_mutex_unlock(&pool->ev_lock);
+}
+
+/* dlp_pool_tls_failed - SERVER's certificate failed verification */
+void dlp_pool_tls_failed(DLP_POOL *pool, const struct dlp_server *server,
+                         const char *label, const char *text) {
+  struct pool_event e;
+
+  e.kind = 0;
+  e.down_ms = 0;
+  pthread_mutex_lock(&pool->lock);
+  pool_event_note(pool, &e, DLP_EVENT_TLS_VERIFY_FAILED, server, label,
+                  DLP_OUTCOME_TLS_FAILED, text);
+  pthread_mutex_unlock(&pool->lock);
+  pool_event_emit(pool, &e);
+}
+
 /* dlp_pool_report - record the result of a dial */
 void dlp_pool_report(DLP_POOL *pool, const DLP_CONFIG *cfg,
                      const struct dlp_server *server, dlp_pool_plan plan,
                      int reached, const char *label, const char *text) {
   int64_t now = dlp_now_ms();
   struct pool_host *h;
+  struct pool_event e;
 
+  e.kind = 0;
+  e.down_ms = 0;
   pthread_mutex_lock(&pool->lock);
   if ((h = pool_host(pool, server)) != NULL) {
     if (reached) {
+      if (h->failures > 0) {
+        e.down_ms = now - h->down_since;
+        pool_event_note(pool, &e, DLP_EVENT_HOST_UP, server, label,
+                        DLP_OUTCOME_NONE, "");
+      }
       h->failures = 0;
       h->retry_at = h->trial_until = 0;
     } else {
       /* parallel dials that failed with the first do not grow backoff */
       if (plan == DLP_POOL_TRIAL || h->failures == 0 || now >= h->retry_at) {
-        if (h->failures == 0)
+        if (h->failures == 0) {
           h->down_since = now;
+          pool_event_note(pool, &e, DLP_EVENT_HOST_DOWN, server, label,
+                          DLP_OUTCOME_UNREACHABLE, text);
+        }
         if (h->failures < 1000)
           h->failures++;
         h->retry_at = now + pool_backoff_ms(cfg, h->failures);
@@ -367,6 +481,7 @@ void dlp_pool_report(DLP_POOL *pool, const DLP_CONFIG *cfg,
     }
   }
   pthread_mutex_unlock(&pool->lock);
+  pool_event_emit(pool, &e);
 }
 
 /* pool_expired - cached session E may no longer be used at NOW */

@@ -39,6 +39,14 @@ void dlp_pool_report(DLP_POOL *pool, const DLP_CONFIG *cfg,
                      int reached, const char *label, const char *text);
 
 /*
+ * dlp_pool_tls_failed - the certificate of SERVER (dialled as LABEL)
+ * failed the checks of its TLS level (TEXT says how): reported to the
+ * event callback (issue 11); the health state is not changed
+ */
+void dlp_pool_tls_failed(DLP_POOL *pool, const struct dlp_server *server,
+                         const char *label, const char *text);
+
+/*
  * dlp_pool_take - a cached idle session to SERVER opened under CFG (the
  * same configuration object), or NULL.  The caller must check it with
  * dlp_smtp_reuse() before use.

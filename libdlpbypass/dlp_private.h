@@ -95,6 +95,12 @@ struct dlp_config {
   char *rescan_header;          /* its header (on the strip list too) */
 
   /* alert (issue 11: events) */
+  char *alert_command;          /* alert.command, NULL: none */
+  int alert_timeout;            /* alert.timeout, seconds */
+  int alert_max_running;        /* alert.max_running */
+  int alert_burst;              /* alert.burst: events of a kind and host
+                                   logged before the rate limit */
+  int alert_interval;           /* alert.interval: then one per this (s) */
 
   /* audit (issue 11: audit trail) */
   char *audit_file; /* audit.file, NULL: no trail */
@@ -132,6 +138,13 @@ void dlp_cfg_status_free(DLP_CONFIG *cfg);
 /* ------------------------------------------------------------------ */
 /* Deadlines (dlp_io.c): CLOCK_MONOTONIC milliseconds                   */
 /* ------------------------------------------------------------------ */
+
+/* alert (issue 11: events): dlp_config_alert.c */
+struct config_t;
+/* dlp_config_check_alert_command - alert.command: NULL or what is wrong */
+const char *dlp_config_check_alert_command(const char *v);
+/* dlp_config_copy_alert - the alert group into CFG; 0 or -1 (ENOMEM) */
+int dlp_config_copy_alert(const struct config_t *c, DLP_CONFIG *cfg);
 
 /* dlp_now_ms - monotonic clock in milliseconds */
 int64_t dlp_now_ms(void);

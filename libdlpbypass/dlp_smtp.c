@@ -411,6 +411,7 @@ static int smtp_handshake(DLP_SMTP *s) {
     rc = dlp_tls_handshake(s->cfg->tls_ctx, s->io, s->server,
                            s->server->tls_level, s->step_deadline, s->tls_info,
                            sizeof(s->tls_info), dsn, err, sizeof(err));
+  s->tls_verify_failed = rc == -2;
   if (rc == 0) {
     s->tls_active = 1;
     s->caps = 0; /* forget everything learnt in plaintext */

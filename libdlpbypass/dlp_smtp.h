@@ -181,6 +181,13 @@ const char *dlp_smtp_queue_id(const DLP_SMTP *s);
 /* dlp_smtp_tls_info - TLS summary ("" in plaintext) */
 const char *dlp_smtp_tls_info(const DLP_SMTP *s);
 
+/*
+ * dlp_smtp_tls_verify_failed - non-zero when the session failed because
+ * the DLP's certificate failed the checks of its TLS level (the outcome
+ * is TLS_FAILED; the handshake itself went through)
+ */
+int dlp_smtp_tls_verify_failed(const DLP_SMTP *s);
+
 /* dlp_smtp_state_name - name of the session's current state */
 const char *dlp_smtp_state_name(const DLP_SMTP *s);
 

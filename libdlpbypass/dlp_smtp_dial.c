@@ -145,3 +145,8 @@ const char *dlp_smtp_transcript(const DLP_SMTP *s) {
 unsigned dlp_smtp_trace_dropped(const DLP_SMTP *s) {
   return s->trace.dropped;
 }
+
+/* dlp_smtp_tls_verify_failed - the certificate failed the level's checks */
+int dlp_smtp_tls_verify_failed(const DLP_SMTP *s) {
+  return s->tls_verify_failed;
+}

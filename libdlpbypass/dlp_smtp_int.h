@@ -64,6 +64,7 @@ struct dlp_smtp {
   int64_t reuse_until; /* the owed RSET must be answered by then */
   int content;        /* dlp_smtp_data() began sending the content */
   int dial_errkind;   /* DLP_DIAL_ERR_* of a failed connect */
+  int tls_verify_failed; /* the certificate failed the level's checks */
   char mail_cmd[DLP_CMD_MAX + 3];
   DLP_TRACE trace; /* the transcript of this session (dlp_trace.h) */
 };

@@ -585,6 +585,7 @@ int dlp_tls_handshake(DLP_TLS *tls, DLP_IO *io, const struct dlp_server *server,
   SSL_SESSION *sess;
   struct tls_slot *slot;
   SSL *ssl;
+  int checked = 0;
 
   if (infolen)
     info[0] = 0;
@@ -606,12 +607,12 @@ int dlp_tls_handshake(DLP_TLS *tls, DLP_IO *io, const struct dlp_server *server,
     SSL_SESSION_free(sess);
   }
   if (run_connect(ssl, dlp_io_fd(io), deadline_ms, err, errlen) < 0 ||
-      check_peer(tls, ssl, level, match, subject, sizeof(subject), hex,
-                 sizeof(hex), err, errlen) < 0) {
+      (checked = 1, check_peer(tls, ssl, level, match, subject, sizeof(subject),
+                               hex, sizeof(hex), err, errlen) < 0)) {
     slot_settle(tls, slot, ssl, 0);
     SSL_set_ex_data(ssl, ssl_index, NULL);
     SSL_free(ssl); /* no close_notify: nothing more goes to this peer */
-    return -1;
+    return checked ? -2 : -1; /* -2: the certificate failed the checks */
   }
   slot_settle(tls, slot, ssl, 1);
   if (level >= DLP_TLS_VERIFY ||

@@ -30,8 +30,10 @@ void dlp_tls_free(DLP_TLS *tls);
  * fingerprints configured: the SHA-256 digest must be listed.  On success
  * installs the SSL object into IO and returns 0, with a summary such as
  * "TLSv1.3 TLS_AES_256_GCM_SHA384 resumed=no subject=CN=dlp1
- * sha256=AB:CD:..." in INFO.  On failure returns -1 with the reason in
- * ERR and the enhanced status code ("4.7.5") in DSN (16 bytes).
+ * sha256=AB:CD:..." in INFO.  On failure returns -1 (or -2 when the
+ * handshake went through and the certificate failed the level's checks:
+ * chain, name, fingerprint) with the reason in ERR and the enhanced
+ * status code ("4.7.5") in DSN (16 bytes).
  */
 int dlp_tls_handshake(DLP_TLS *tls, DLP_IO *io,
                       const struct dlp_server *server, int level,

@@ -187,6 +187,46 @@ const char *dlp_config_rescan_recipient(const DLP_CONFIG *cfg);
 const char *dlp_config_rescan_header(const DLP_CONFIG *cfg);
 
 /* alert (issue 11: events) */
+/* alert.command (NULL: none), alert.timeout (s), alert.max_running,
+   alert.burst and alert.interval (s): the event rate limit */
+const char *dlp_config_alert_command(const DLP_CONFIG *cfg);
+int dlp_config_alert_timeout(const DLP_CONFIG *cfg);
+int dlp_config_alert_max_running(const DLP_CONFIG *cfg);
+int dlp_config_alert_burst(const DLP_CONFIG *cfg);
+int dlp_config_alert_interval(const DLP_CONFIG *cfg);
+
+/* What the host pool reports to the callback of dlp_pool_set_event_fn. */
+typedef enum {
+  DLP_EVENT_HOST_DOWN = 1,    /* a host's connect failed at the network
+                                 (it was up, or new) */
+  DLP_EVENT_HOST_UP,          /* a host that was down connected again */
+  DLP_EVENT_TLS_VERIFY_FAILED /* a host's certificate failed the checks
+                                 of its TLS level (verify, fingerprints) */
+} dlp_event_kind;
+
+typedef struct dlp_event {
+  dlp_event_kind kind;
+  const char *host;    /* configured "host:port" */
+  const char *addr;    /* "host[addr]:port" as dialled, or the same */
+  dlp_outcome outcome; /* HOST_DOWN, TLS_VERIFY_FAILED: the outcome class
+                          that caused it; HOST_UP: DLP_OUTCOME_NONE */
+  const char *detail;  /* what the failure said, "" for HOST_UP */
+  long long down_ms;   /* HOST_UP: how long the host was down */
+} DLP_EVENT;
+
+/*
+ * dlp_pool_set_event_fn - call FN(event, CTX) on every health transition
+ * and TLS verification failure of POOL (NULL: none).  FN runs in the
+ * thread that saw it (a message's or the pool's own), never under the
+ * pool's lock, one call at a time and in the order the transitions
+ * happened; EVENT and its strings are borrowed for the call.  FN must be
+ * quick and must not call into the pool.  Set it before the first
+ * message.
+ */
+struct dlp_pool;
+void dlp_pool_set_event_fn(struct dlp_pool *pool,
+                           void (*fn)(const DLP_EVENT *ev, void *ctx),
+                           void *ctx);
 
 /* audit (issue 11: audit trail) */
 /* audit.what: which decisions get an audit line */

@@ -47,6 +47,7 @@
 #include "mlfi.h"
 #include "mlfi_daemon.h"
 #include "mlfi_audit.h"
+#include "mlfi_event.h"
 #include "mlfi_policy.h"
 #include "mlfi_status.h"
 
@@ -171,6 +172,8 @@ static void main_reload(const char *path) {
 
   if (cfg == NULL) {
     mlfi_log(LOG_ERR, "reload failed, keeping the old configuration: %s", err);
+    mlfi_event(LOG_WARNING, "config-refused", "file", path, "error", err,
+               NULL); /* events (issue 11) */
     return;
   }
   main_resolve(cfg);
@@ -178,9 +181,11 @@ static void main_reload(const char *path) {
      events, audit trail, metrics, control socket */
   mlfi_audit_reload(cfg);
   mlfi_status_reload(cfg);
+  mlfi_event_configure(cfg);
 
   mlfi_config_swap(cfg);
   mlfi_log(LOG_INFO, "configuration reloaded from %s", path);
+  mlfi_event(LOG_NOTICE, "config-reload", "file", path, NULL); /* issue 11 */
 }
 
 /* main_milter_thread - run smfi_main(), then wake the signal thread */
@@ -468,6 +473,7 @@ static int main_run_milter(DLP_CONFIG *cfg, const char *path,
   mlfi_policy_start(cfg);
   mlfi_audit_start(cfg);
   mlfi_status_start(pool, cfg);
+  mlfi_event_start(pool, cfg);
   mlfi_init(pool, cfg);
   memset(&run, 0, sizeof(run));
   pthread_mutex_init(&run.lock, NULL);
@@ -499,6 +505,7 @@ static int main_run_milter(DLP_CONFIG *cfg, const char *path,
   mlfi_shutdown();
   /* services stopped after the last message, one call each (issues
      10-11), in the reverse order of their start */
+  mlfi_event_stop(pool);
   mlfi_audit_stop();
   dlp_pool_free(pool);
   pthread_cond_destroy(&run.wake);

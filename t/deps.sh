@@ -17,6 +17,7 @@
 #   clang, libclang-rt-14-dev   libFuzzer (t/fuzz/run)
 #   libmicrohttpd-dev, libjson-c-dev   the metrics endpoint, the status
 #   curl, prometheus t/status (curl /metrics, promtool check metrics)
+#   libjson-c-dev    the alert command's JSON (milter/mlfi_alert.c)
 #   llvm-14          llvm-symbolizer for clang 14's sanitizer reports
 #                    (t/fuzz/run points ASAN_SYMBOLIZER_PATH at it)
 set -eu
@@ -24,7 +25,8 @@ PKGS="build-essential autoconf automake libtool pkg-config
       libmilter-dev libssl-dev libconfig-dev libjson-c-dev
       postfix miltertest openssl iproute2 iptables procps psmisc
       python3 perl valgrind clang libclang-rt-14-dev llvm-14 tcpdump
-      libmicrohttpd-dev libjson-c-dev curl prometheus"
+      libmicrohttpd-dev curl prometheus"
+      python3 perl curl valgrind clang libclang-rt-14-dev llvm-14 tcpdump"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
