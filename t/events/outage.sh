@@ -49,6 +49,12 @@ sleep 0.5
 
 # the event lines: each once, in order
 seq=$(ev_events | tr '\n' ' ')
+# a message whose MAIL came before the host was seen back may still be
+# bypassed on the health state's word (DESIGN.md 3a item 2): such a
+# message is an episode of its own, ended by the next scanned message
+while [ "${seq% event=bypass-start event=bypass-end }" != "$seq" ]; do
+    seq="${seq% event=bypass-start event=bypass-end } "
+done
 case $seq in
 "event=host-down event=host-up ") policy=no ;;
 "event=host-down event=bypass-start event=host-up event=bypass-end ") policy=yes ;;

@@ -31,6 +31,7 @@ pt_conf() {
             echo "  $line"
         done
         echo "};"
+        echo "milter: { allow_root = true; }; # tests run as root"
     } >"$file"
 }
 
