@@ -352,8 +352,7 @@ static DLP_SMTP *conn_cached(DLP_CONN *c, struct conn_host *h,
       until = deadline;
     if (dlp_smtp_reuse(s, until) == 0)
       return s;
-    conn_trace(c, s, 1);
-    dlp_smtp_free(s);
+    dlp_smtp_free(s); /* died while cached: no attempt, no transcript */
   }
   return NULL;
 }

@@ -771,6 +771,10 @@ int dlp_smtp_reuse(DLP_SMTP *s, int64_t deadline_ms) {
   struct pollfd pfd;
 
   smtp_ready(s, "dlp_smtp_reuse");
+  /* this message's part only: never an earlier message's envelope */
+  dlp_trace_reset(&s->trace, dlp_now_ms());
+  dlp_trace_add(&s->trace, dlp_now_ms(), "reused session, connected %llds ago",
+                (long long)((dlp_now_ms() - s->created_ms) / 1000));
   pfd.fd = dlp_io_fd(s->io);
   pfd.events = POLLIN;
   pfd.revents = 0;
@@ -782,9 +786,6 @@ int dlp_smtp_reuse(DLP_SMTP *s, int64_t deadline_ms) {
   s->queue_id[0] = 0;
   s->pipe_mail = 0;
   s->reuse_until = deadline_ms;
-  dlp_trace_reset(&s->trace, dlp_now_ms()); /* this message's part only */
-  dlp_trace_add(&s->trace, dlp_now_ms(), "reused session, connected %llds ago",
-                (long long)((dlp_now_ms() - s->created_ms) / 1000));
   if (s->caps & DLP_SMTP_CAP_PIPELINING) {
     s->pipe_rset = 1; /* goes out with MAIL and the first RCPT */
     return 0;
