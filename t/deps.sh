@@ -16,11 +16,14 @@
 #   clang, libclang-rt-14-dev   libFuzzer (t/fuzz/run)
 #   llvm-14          llvm-symbolizer for clang 14's sanitizer reports
 #                    (t/fuzz/run points ASAN_SYMBOLIZER_PATH at it)
+#   systemd          systemd-analyze verify of the unit (t/daemon/pkg_unit.sh;
+#                    packaging, issue 12)
 set -eu
 PKGS="build-essential autoconf automake libtool pkg-config
       libmilter-dev libssl-dev libconfig-dev
       postfix miltertest openssl iproute2 iptables procps psmisc
-      python3 perl valgrind clang libclang-rt-14-dev llvm-14 tcpdump"
+      python3 perl valgrind clang libclang-rt-14-dev llvm-14 tcpdump
+      systemd"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
