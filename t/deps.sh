@@ -15,18 +15,20 @@
 #                    pipelining, reflect, big_message, t/tls)
 #   valgrind         t/milter/valgrind.sh
 #   clang, libclang-rt-14-dev   libFuzzer (t/fuzz/run)
-#   libmicrohttpd-dev, libjson-c-dev   the metrics endpoint, the status
-#   curl, prometheus t/status (curl /metrics, promtool check metrics)
-#   libjson-c-dev    the alert command's JSON (milter/mlfi_alert.c)
+#   libjson-c-dev    JSON: the audit trail, the alert command, the status
+#   libmicrohttpd-dev  the metrics endpoint (milter/mlfi_metrics.c)
+#   curl, prometheus t/status (curl /metrics, promtool check metrics),
+#                    postfix-conf/alert-webhook.sh
 #   llvm-14          llvm-symbolizer for clang 14's sanitizer reports
 #                    (t/fuzz/run points ASAN_SYMBOLIZER_PATH at it)
+#   systemd          systemd-analyze verify of the unit (t/daemon/pkg_unit.sh;
+#                    packaging, issue 12)
 set -eu
 PKGS="build-essential autoconf automake libtool pkg-config
-      libmilter-dev libssl-dev libconfig-dev libjson-c-dev
+      libmilter-dev libssl-dev libconfig-dev libjson-c-dev libmicrohttpd-dev
       postfix miltertest openssl iproute2 iptables procps psmisc
-      python3 perl valgrind clang libclang-rt-14-dev llvm-14 tcpdump
-      libmicrohttpd-dev curl prometheus"
-      python3 perl curl valgrind clang libclang-rt-14-dev llvm-14 tcpdump"
+      python3 perl curl valgrind clang libclang-rt-14-dev llvm-14 tcpdump
+      prometheus systemd"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

@@ -435,9 +435,9 @@ tl_pf_wait_log() {
 tl_fragment() {
     sed -e "s/127\.0\.0\.1\]:10025/127.0.0.1]:$(tl_port 1)/g" \
         -e "s/^127\.0\.0\.1:10025 /127.0.0.1:$(tl_port 1) /" \
-        -e "s/^10026 /127.0.0.1:$(tl_port 2) /" \
-        -e "s|inet:127\.0\.0\.1:10030|${TL_MILTER_SOCKET_PF:-inet:127.0.0.1:$(tl_port 3)}|" \
-        -e "s|mynetworks=192\.0\.2\.10/32,192\.0\.2\.11/32|mynetworks=${TL_REFLECT_NETS:-127.0.0.1/32}|" \
+        -e "s/^[0-9.]*:10026 /127.0.0.1:$(tl_port 2) /" \
+        -e "s|^dlp_milter = .*|dlp_milter = ${TL_MILTER_SOCKET_PF:-inet:127.0.0.1:$(tl_port 3)}|" \
+        -e "s|^dlp_reflect_clients = .*|dlp_reflect_clients = ${TL_REFLECT_NETS:-127.0.0.1/32}|" \
         "$top_srcdir/postfix-conf/$1"
 }
 
