@@ -28,6 +28,8 @@
  *   ends, no end-of-data dot).  It is computed on the way in (OpenSSL
  *   EVP), never by reading the store back.
  */
+#include "config.h"
+
 #include "dlp_private.h"
 
 #include <errno.h>

@@ -9,6 +9,8 @@
  * dlp_cmd_queue_id() is a pure function of the reply text and never
  * leaves an enclosing bracket on either side of the id.
  */
+#include "config.h"
+
 #include "dlp_cmd.h"
 #include "dlp_smtp.h"
 

@@ -17,6 +17,8 @@
  *   last unref frees everything, the TLS context included.
  *   dlp_config_path() ... dlp_config_server_label() are read accessors.
  */
+#include "config.h"
+
 #include "dlp_private.h"
 #include "dlp_resolve.h"
 #include "dlp_tls.h"

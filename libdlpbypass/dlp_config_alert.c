@@ -17,6 +17,8 @@
  *   their defaults, into the configuration; dlp_config_alert_*() read
  *   them.
  */
+#include "config.h"
+
 #include "dlp_private.h"
 
 #include <libconfig.h>

@@ -15,6 +15,8 @@
  *   into the configuration: 0, or -1 (ENOMEM).
  *   dlp_config_audit_file() ... dlp_config_audit_fsync() read them.
  */
+#include "config.h"
+
 #include "dlp_private.h"
 
 #include <libconfig.h>

@@ -15,6 +15,8 @@
  *   dlp_config_milter_user() ... dlp_config_log() are read accessors.
  *   The library never logs: the facility is only a number to hand on.
  */
+#include "config.h"
+
 #include "dlp_private.h"
 
 #include <libconfig.h>

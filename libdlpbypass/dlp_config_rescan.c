@@ -19,6 +19,8 @@
  *   dlp_config_rescan_enabled() ... dlp_config_rescan_header() are the
  *   read accessors (dlpbypass.h).
  */
+#include "config.h"
+
 #include "dlp_private.h"
 
 #include <libconfig.h>

@@ -19,6 +19,8 @@
  *   milter's own group).
  *   dlp_config_metrics_host() ... dlp_config_control_group() read them.
  */
+#include "config.h"
+
 #include "dlp_private.h"
 
 #include <arpa/inet.h>

@@ -38,6 +38,8 @@
  * for a host), local (descriptors, ports, memory), dns (the name does not
  * resolve), and what the caller names.
  */
+#include "config.h"
+
 #include "dlp_conn.h"
 #include "dlp_dial.h"
 

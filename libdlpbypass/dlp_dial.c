@@ -22,6 +22,8 @@
  * the network (and there was one); else DLP_DIAL_ERR_DEADLINE when the
  * deadline cut any, else DLP_DIAL_ERR_LOCAL.
  */
+#include "config.h"
+
 #include "dlp_dial.h"
 
 #include <errno.h>

@@ -21,6 +21,8 @@
  * thread and a SIGPIPE it raised is consumed with sigtimedwait() before
  * the old mask comes back (the libcurl/git technique).
  */
+#include "config.h"
+
 #include "dlp_io.h"
 
 #include <arpa/inet.h>

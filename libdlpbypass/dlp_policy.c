@@ -21,6 +21,8 @@
  *   field unfolded, the folding whitespace kept) and exactly one space
  *   after the colon when the value starts with none.
  */
+#include "config.h"
+
 #include "dlp_private.h"
 
 #include <libconfig.h>

@@ -69,6 +69,8 @@
  * ev_lock, in ticket order, so the events come out one at a time in the
  * order the state changed.  Health semantics are not changed by events.
  */
+#include "config.h"
+
 #include "dlp_pool.h"
 #include "dlp_dial.h"
 

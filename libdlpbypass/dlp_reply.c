@@ -23,6 +23,8 @@
  *   dlp_reply_escape_percent(text, buf, buflen) doubles each '%' for
  *   smfi_setreply(), never splitting a pair, and always NUL-terminates.
  */
+#include "config.h"
+
 #include "dlp_private.h"
 
 #include <stdio.h>

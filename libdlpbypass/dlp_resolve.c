@@ -12,6 +12,8 @@
  * getaddrinfo's order (RFC 6724).  The resolver is a list of entries,
  * one per host name, under one mutex that is never held during a lookup.
  */
+#include "config.h"
+
 #include "dlp_resolve.h"
 #include "dlp_private.h"
 

@@ -41,6 +41,8 @@
  * last connection that might still receive a ticket.  A session whose
  * checks failed is never stored.
  */
+#include "config.h"
+
 #include "dlp_tls.h"
 
 #include <arpa/inet.h>

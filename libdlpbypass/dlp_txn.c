@@ -28,6 +28,8 @@
  * Bypass only ever comes from the verdict engine over connection
  * outcomes, never from anything in the message.
  */
+#include "config.h"
+
 #include "dlp_conn.h"
 
 #include <stdio.h>

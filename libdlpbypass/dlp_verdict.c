@@ -21,6 +21,8 @@
  *   dlp_outcome_name() and dlp_verdict_name() give the words used in logs
  *   and results; both return "unknown" for values out of range.
  */
+#include "config.h"
+
 #include "dlp_private.h"
 
 /* dlp_outcome_name - the log word of an outcome */
