@@ -715,16 +715,6 @@ void dlp_pool_put(DLP_POOL *pool, DLP_CONFIG *cfg,
     dlp_smtp_free(s);
 }
 
-/* dlp_pool_nidle - number of cached sessions */
-size_t dlp_pool_nidle(DLP_POOL *pool) {
-  size_t n;
-
-  pthread_mutex_lock(&pool->lock);
-  n = pool->nidle;
-  pthread_mutex_unlock(&pool->lock);
-  return n;
-}
-
 /* pool_host_status - fill ST for SERVER from the state (under the lock) */
 static void pool_host_status(DLP_POOL *pool, const struct dlp_server *server,
                              int64_t now, DLP_HOST_STATUS *st) {

@@ -80,7 +80,5 @@ void dlp_pool_adopt(DLP_POOL *pool, DLP_CONFIG *cfg,
 DLP_ADDRS *dlp_pool_addrs(DLP_POOL *pool, const char *host, char *err,
                           size_t errlen);
 
-/* dlp_pool_nidle - number of cached sessions (tests) */
-size_t dlp_pool_nidle(DLP_POOL *pool);
 
 #endif /* DLP_POOL_H */
