@@ -26,7 +26,9 @@ sed "s|$sbin/dlpbypass-milter|$milter|g" "$unit" >"$dir/dlpbypass.service"
 mkdir -p "$dir/man/man5" "$dir/man/man8"
 cp "$top_srcdir/milter/dlpbypass-milter.8" "$dir/man/man8/"
 cp "$top_srcdir/milter/dlpbypass.conf.5" "$dir/man/man5/"
-MANPATH=$dir/man systemd-analyze verify "$dir/dlpbypass.service" >"$dir/out" 2>&1
+# --man=no: the Documentation= man pages are checked by the package test
+# (a minimal root has no man(1) to look them up with)
+MANPATH=$dir/man systemd-analyze verify --man=no "$dir/dlpbypass.service" >"$dir/out" 2>&1
 rc=$?
 [ "$rc" = 0 ] && [ ! -s "$dir/out" ] ||
     fail "systemd-analyze verify (status $rc): $(cat "$dir/out")"

@@ -30,6 +30,20 @@ send_n() {
     echo "$t0 $t1" | awk '{ printf "%.2f\n", $2 - $1 }'
 }
 
+# hung_sleep [PID] - the pid of a live "sleep $mark" (the alert command's
+# child: command line exactly that, not a zombie), or only whether PID is
+# still that process; pgrep -f would also match any process whose
+# command line merely contains the words
+hung_sleep() {
+    local p
+    for p in /proc/${1:-[0-9]*}; do
+        [ "$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)" = "sleep $mark " ] || continue
+        awk '$1 == "State:" { exit ($2 == "Z") }' "$p/status" 2>/dev/null &&
+            { echo "${p#/proc/}"; return 0; }
+    done
+    return 1
+}
+
 # without an alert command
 tl_dlp_conf "$TL_DIR/plain.conf" "$dlp"
 tl_milter "$TL_DIR/plain.conf"
@@ -40,7 +54,7 @@ tl_expect_nmsgs internet "$N"
 # with one that hangs
 cat >"$TL_DIR/hang.sh" <<SH
 #!/bin/sh
-cat >"$TL_DIR/hang.json"
+cat >"$TL_DIR/hang.\$DLPBYPASS_EVENT.json"
 sleep $mark # a child of the command: its whole group is killed
 exit 0
 SH
@@ -54,7 +68,8 @@ hung=$(send_n hang)
 tl_expect_nmsgs internet $((2 * N))
 ev_wait host-down
 echo "$N messages: $plain s without an alert command, $hung s with one that hangs"
-pgrep -f "sleep $mark" >/dev/null ||
+first_sleep=$(hung_sleep | head -n 1)
+[ -n "$first_sleep" ] ||
     tl_fail "the alert command was not running (or not hanging) during the mail"
 awk -v a="$hung" -v b="$plain" -v t="$TIMEOUT" \
     'BEGIN { exit !(a <= 2 * b + 2 && a < t) }' ||
@@ -68,9 +83,10 @@ while ! grep -qF "$killed" "$TL_DIR/milter.log"; do
     sleep 0.2
 done
 sleep 0.5
-pgrep -f "sleep $mark" >/dev/null && tl_fail "the alert command's sleep survived the timeout"
-[ "$(ev_json_get "$TL_DIR/hang.json" event)" = host-down ] ||
-    tl_fail "the hanging command did not get the JSON: $(cat "$TL_DIR/hang.json")"
+# (the next queued event, bypass-start, may be running its own sleep now)
+hung_sleep "$first_sleep" >/dev/null && tl_fail "the alert command's sleep survived the timeout"
+[ "$(ev_json_get "$TL_DIR/hang.host-down.json" event)" = host-down ] ||
+    tl_fail "the hanging command did not get the JSON: $(cat "$TL_DIR"/hang.*.json)"
 kill -0 "$TL_MILTER_PID" 2>/dev/null || tl_fail "the milter died"
 TL_SUBJECT=after tl_send rcpt@example.com
 tl_settle
@@ -88,8 +104,10 @@ dropped=$(sed -n 's/.*alert: \([0-9]*\) events* not run (the alert queue was ful
     "$TL_DIR/milter.log" | awk '{ n += $1 } END { print n + 0 }')
 echo "$reloads config-reload events while the command hung: $dropped dropped"
 [ "$reloads" -gt 70 ] || tl_fail "only $reloads reloads of 120 SIGHUPs"
-[ "$dropped" = $((reloads - 65)) ] ||
-    tl_fail "$reloads events, one running and 64 queued: want $((reloads - 65)) dropped, logged $dropped"
+# the one running is the first reload's, or still bypass-start's (queued
+# behind host-down, then hanging for its own timeout)
+[ "$dropped" = $((reloads - 65)) ] || [ "$dropped" = $((reloads - 64)) ] ||
+    tl_fail "$reloads events, one running and 64 queued: want $((reloads - 65)) (or $((reloads - 64))) dropped, logged $dropped"
 TL_SUBJECT=storm tl_send rcpt@example.com
 tl_settle
 tl_expect_nmsgs internet $((2 * N + 2))

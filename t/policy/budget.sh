@@ -82,7 +82,7 @@ tl_expect_milter_log "bypass budget state from $STATE: .*spent=max_messages"
 pt_dlp_up
 flush_until_dlp 1
 tl_pf_wait_empty gw
-tl_expect_milter_log "event=bypass-end by=dlp messages=3 "
+tl_expect_milter_log "event=bypass-end by=(dlp|host-up) messages=3 "
 grep -q "^spent 0\$" "$STATE" || tl_fail "state file still spent: $(cat "$STATE")"
 grep -q "^Subject: m4\$" "$TL_DIR"/sink.dlp/* || tl_fail "the DLP got another message"
 
@@ -100,7 +100,7 @@ pt_dlp_up
 sleep 1.5 # the host's health retry (1 s)
 pt_send b0
 pt_wait_count_log "verdict=delivered " 2 # the DLP took b0: m5's episode ends
-tl_expect_milter_log "event=bypass-end by=dlp messages=1 "
+tl_expect_milter_log "event=bypass-end by=(dlp|host-up) messages=1 "
 pt_dlp_down
 pt_send b1 -b 3000
 bypassed 5
@@ -118,7 +118,7 @@ pt_dlp_up
 sleep 1.5
 flush_until_dlp 3 # b3 taken: the episode ends
 tl_pf_wait_empty gw
-pt_wait_count_log "event=bypass-end by=dlp messages=2 " 1
+pt_wait_count_log "event=bypass-end by=(dlp|host-up) messages=2 " 1
 pt_dlp_down
 pt_send d1
 bypassed 7
