@@ -17,21 +17,8 @@ M=$top_builddir/milter/dlpbypass-milter
 [ -x "$M" ] || { echo "FAIL: $M not built"; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (switches users)"; exit 77; }
 getent passwd nobody >/dev/null || { echo "SKIP: no user nobody"; exit 77; }
-D=$(mktemp -d /tmp/dlpdaemon.startup.XXXXXX)
-chmod 755 "$D"
-PIDS=""
-cleanup() {
-    local p
-    for p in $PIDS $(cat "$D"/*.pid "$D"/run/*.pid 2>/dev/null); do
-        kill "$p" 2>/dev/null
-    done
-    for p in $PIDS; do
-        wait "$p" 2>/dev/null
-    done
-    [ -n "${KEEP-}" ] && echo "kept $D" && return
-    rm -rf "$D"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/daemonlib.sh"
+dd_init startup
 OUT=$D/out
 fail() {
     echo "FAIL: startup: $*"

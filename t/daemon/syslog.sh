@@ -17,21 +17,8 @@ fi
 tb_tools
 M=$top_builddir/milter/dlpbypass-milter
 [ -x "$M" ] || { echo "FAIL: $M not built"; exit 1; }
-D=$(mktemp -d /tmp/dlpdaemon.syslog.XXXXXX)
-chmod 755 "$D"
-PIDS=""
-cleanup() {
-    local p
-    for p in $PIDS $(cat "$D"/*.pid 2>/dev/null); do
-        kill "$p" 2>/dev/null
-    done
-    for p in $PIDS; do
-        wait "$p" 2>/dev/null
-    done
-    [ -n "${KEEP-}" ] && echo "kept $D" && return
-    rm -rf --one-file-system "$D"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/daemonlib.sh"
+dd_init syslog
 fail() {
     echo "FAIL: syslog: $*"
     for f in syslog stderr; do
