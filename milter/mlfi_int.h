@@ -48,6 +48,8 @@ struct mlfi_sent {
   const char *reason;
   const char *policy; /* the policy that changed the verdict, or NULL */
   int rescan;         /* the retro-scan copy was queued */
+  int charged;        /* the bypass was counted against the budget */
+  off_t charged_size; /* with that size (refunded when refused later) */
   DLP_REPLY reply;    /* code 0: no reply text */
 };
 

@@ -428,6 +428,22 @@ const char *mlfi_policy_bypass(const DLP_CONFIG *cfg, const char *from,
   return refused;
 }
 
+/* mlfi_policy_refund - a counted bypass was refused later: uncount it */
+void mlfi_policy_refund(off_t size) {
+  unsigned long long bytes = size > 0 ? (unsigned long long)size : 0;
+  struct policy_news news;
+
+  policy_news_init(&news, NULL);
+  pthread_mutex_lock(&policy_lock);
+  if (budget.in_episode && budget.messages > 0) {
+    budget.messages--;
+    budget.bytes = budget.bytes > bytes ? budget.bytes - bytes : 0;
+    policy_changed(&news, 0);
+  }
+  pthread_mutex_unlock(&policy_lock);
+  policy_report(&news);
+}
+
 /* policy_refill - the episode ends (BY), the budget refills */
 static void policy_refill(const char *by) {
   struct policy_news news;

@@ -50,6 +50,14 @@ const char *mlfi_policy_bypass(const DLP_CONFIG *cfg, const char *from,
                                const char *const *rcpts, size_t nrcpt,
                                off_t size, int header_hit);
 
+/*
+ * mlfi_policy_refund - a bypass mlfi_policy_bypass() let stand (and
+ * counted: one message, SIZE bytes) was refused after all (retro-scan
+ * copy, stamp or audit record failed): it no longer counts.  A budget
+ * that another message found spent in between stays spent (fail closed).
+ */
+void mlfi_policy_refund(off_t size);
+
 /* mlfi_policy_scanned - a DLP host took a message: the episode ends */
 void mlfi_policy_scanned(void);
 

@@ -128,6 +128,10 @@ static int mlfi_stamp(SMFICTX *ctx, const struct mlfi_conn *conn,
 sfsistat mlfi_bypass_refused(SMFICTX *ctx, const struct mlfi_msg *msg,
                                     struct mlfi_sent *sent, const char *reason,
                                     const char *text) {
+  if (sent->charged) { /* it was counted as a bypass: not any more */
+    mlfi_policy_refund(sent->charged_size);
+    sent->charged = 0;
+  }
   sent->verdict = DLP_VERDICT_TEMPFAIL;
   sent->reason = reason;
   sent->reply.code = 451;
@@ -147,14 +151,14 @@ sfsistat mlfi_bypass_refused(SMFICTX *ctx, const struct mlfi_msg *msg,
 static sfsistat mlfi_bypass(SMFICTX *ctx, const struct mlfi_conn *conn,
                             const struct mlfi_msg *msg, const DLP_RESULT *res,
                             struct mlfi_sent *sent) {
+  off_t size = dlp_body_size(dlp_txn_body(msg->txn));
   const char *policy;
   char text[DLP_REPLY_TEXT_MAX + 1];
   int rc;
 
   policy = mlfi_policy_bypass(msg->cfg, msg->from != NULL ? msg->from : "",
                               (const char *const *)msg->rcpts, msg->nrcpt,
-                              dlp_body_size(dlp_txn_body(msg->txn)),
-                              msg->header_hit);
+                              size, msg->header_hit);
   if (policy != NULL) {
     sent->policy = policy;
     snprintf(text, sizeof(text),
@@ -163,6 +167,8 @@ static sfsistat mlfi_bypass(SMFICTX *ctx, const struct mlfi_conn *conn,
              policy);
     return mlfi_bypass_refused(ctx, msg, sent, policy, text);
   }
+  sent->charged = 1;
+  sent->charged_size = size;
   rc = mlfi_rescan_add(ctx, msg->cfg, msg->qid, res->reason, conn->leadspc,
                        sent->reply.text, sizeof(sent->reply.text));
   if (rc < 0)
