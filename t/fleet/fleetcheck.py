@@ -33,7 +33,7 @@ it too).  Checks, each printed as "FAIL: ..." (exit 1 when any fails):
                 decides nothing; "ordered": the next host decides all,
                 otherwise each other host at least a third
   back          per gateway the down host decides a message again by
-                T2 + retry-max + connect + slack (and one host-up event)
+                T2 + retry-max + connect + slack (and a host-up event)
 reuse-check (default 2) is the milter's bound on the RSET of a cached
 session (CONN_RSET_MS in libdlpbypass/dlp_conn.c): a session cached to
 a host that died costs the message using it that long, then it goes on.
@@ -247,9 +247,10 @@ def check_back(a, gw, ds, events):
     if back[0] - a.t2 > bound:
         fail("%s: %s took its first message %.2f s after it came back, "
              "want <= %.2f s" % (gw, a.down, back[0] - a.t2, bound))
-    ups = down_event(a, events, "host-up", a.t2)
-    if len(ups) != 1:
-        fail("%s: %d host-up events for %s, want 1" % (gw, len(ups), a.down))
+    # at least one: a connect begun just before T2 may still time out
+    # after the host is back (a new host-down, then host-up again)
+    if not down_event(a, events, "host-up", a.t2):
+        fail("%s: no host-up event for %s after it came back" % (gw, a.down))
 
 
 def figures(a, decisions):
