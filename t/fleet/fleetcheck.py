@@ -5,7 +5,7 @@ usage: fleetcheck.py --dir TL_DIR --gateways gw1,gw2
                      --hosts dlp1=ADDR,dlp2=ADDR,... --down dlp1
                      --balance POLICY --times T0,T1,T2,T3
                      --connect S --stagger S --retry-max S --slack S
-                     [--reuse-check S]
+                     [--reuse-check S] [--gap S]
 
 T0 load started, T1 the down host died, T2 it came back, T3 load stopped
 (epoch seconds).  Reads, in TL_DIR: pf.GW/maillog (the public smtpd's
@@ -23,7 +23,9 @@ it too).  Checks, each printed as "FAIL: ..." (exit 1 when any fails):
                 decision is "delivered" (no bypass, tempfail or reject)
   delay         every decision's delay= <= connect + stagger + slack
   cost          per gateway one host-down event for the down host, at
-                most T1 + reuse-check + connect + stagger + slack; every
+                most T1 + gap + reuse-check + connect + stagger + slack
+                (a gateway learns when it next uses the host: gap, default
+                1, is the pause of the load's sessions); every
                 message that waited on the DLP hand-off (dlp_time= at
                 least 0.8 x stagger: it dialled the down host, or
                 reused a session to it) was decided before the event +
@@ -31,14 +33,17 @@ it too).  Checks, each printed as "FAIL: ..." (exit 1 when any fails):
                 skips the host and its probes pay, no message does
   load moves    while down (from the event + slack to T2) the down host
                 decides nothing; "ordered": the next host decides all,
-                otherwise each other host at least a third
+                "round-robin": each other host at least a third (any
+                other policy, e.g. least-loaded with ties by order: only
+                that the others took it all)
   back          per gateway the down host decides a message again by
                 T2 + retry-max + connect + slack (and a host-up event)
 reuse-check (default 2) is the milter's bound on the RSET of a cached
 session (CONN_RSET_MS in libdlpbypass/dlp_conn.c): a session cached to
 a host that died costs the message using it that long, then it goes on.
 Figures: decisions per second per gateway before [T0,T1), during
-[T1,T2), after [T2,T3], and the share of each DLP host in each phase.
+[T1,T2), after [T2,T3] (the mean, and the fewest in any one second of
+the phase: the dip), and the share of each DLP host in each phase.
 """
 import argparse
 import glob
@@ -78,6 +83,7 @@ def parse_args():
     p.add_argument("--retry-max", type=float, required=True)
     p.add_argument("--slack", type=float, required=True)
     p.add_argument("--reuse-check", type=float, default=2.0)
+    p.add_argument("--gap", type=float, default=1.0)
     a = p.parse_args()
     a.gateways = a.gateways.split(",")
     a.hosts = dict(h.split("=", 1) for h in a.hosts.split(","))
@@ -193,7 +199,7 @@ def check_cost(a, gw, ds, events):
              % (gw, len(downs), a.down))
         return None
     learnt = downs[0]
-    if learnt > a.t1 + a.reuse_check + a.connect + a.stagger + a.slack:
+    if learnt > a.t1 + a.gap + a.reuse_check + a.connect + a.stagger + a.slack:
         fail("%s: the health state knew %s down only %.2f s after it died"
              % (gw, a.down, learnt - a.t1))
     paid = [d for d in ds if a.t1 <= d["t"] < a.t2 + a.slack and
@@ -227,7 +233,7 @@ def check_moved(a, gw, ds, learnt):
         if counts[nxt] != len(win):
             fail("%s: ordered: %s took %d of %d messages while %s was down, "
                  "want all" % (gw, nxt, counts[nxt], len(win), a.down))
-    else:
+    elif a.balance == "round-robin":
         for h in others:
             if counts[h] * 3 < len(win):
                 fail("%s: %s: %s took %d of %d messages while %s was down, "
@@ -257,19 +263,24 @@ def figures(a, decisions):
     """figures - decisions per second and host shares, per gateway, phase"""
     phases = [("before", a.t0, a.t1), ("during", a.t1, a.t2),
               ("after", a.t2, a.t3)]
-    print("throughput (decisions/s) and DLP host shares, balance %s:"
-          % a.balance)
-    print("  %-5s %-7s %8s %6s   %s" % ("gw", "phase", "msg/s", "msgs",
-                                       " ".join("%6s" % h for h in a.hosts)))
+    print("throughput (decisions/s: mean, fewest in one second) and DLP "
+          "host shares, balance %s:" % a.balance)
+    print("  %-5s %-7s %7s %6s %6s   %s"
+          % ("gw", "phase", "msg/s", "min/s", "msgs",
+             " ".join("%6s" % h for h in a.hosts)))
     for gw in a.gateways:
         for name, lo, hi in phases:
             win = [d for d in decisions[gw] if lo <= d["t"] < hi]
             n = len(win)
+            bins = [0] * max(1, int(hi - lo))
+            for d in win:
+                if int(d["t"] - lo) < len(bins):
+                    bins[int(d["t"] - lo)] += 1
             shares = " ".join("%5.0f%%" % (100.0 * sum(1 for d in win if
                                                          d["by"] == h) / n
                                             if n else 0) for h in a.hosts)
-            print("  %-5s %-7s %8.1f %6d   %s" % (gw, name, n / (hi - lo), n,
-                                                shares))
+            print("  %-5s %-7s %7.1f %6d %6d   %s"
+                  % (gw, name, n / (hi - lo), min(bins), n, shares))
 
 
 def main():
