@@ -11,13 +11,14 @@
 #     Received header); nothing bypassed, nothing bounced, queues empty
 #   - no decision took longer than connect_timeout + stagger + slack
 #     (the cost of host 1 dying is at most one connect timeout a message)
-#   - each gateway paid for host 1 only in the first connect_timeout +
-#     stagger + slack after it died: no message dialled it later while
-#     it was down (the health state and its probes did), one host-down
-#     event per gateway
+#   - each gateway paid for host 1 once: one host-down event per gateway,
+#     within the 2 s check of a cached session + connect_timeout (+ the
+#     stagger, the load's 1 s pause, slack) of its death, and no message
+#     waited on host 1 after that (the health state skipped it, its
+#     probes paid)
 #   - the load moved: while host 1 was down it took nothing; with
-#     FLEET_BALANCE=ordered host 2 took all of it, otherwise hosts 2 and
-#     3 each at least a third
+#     FLEET_BALANCE=ordered host 2 took all of it, with round-robin
+#     hosts 2 and 3 each at least a third
 #   - host 1 came back: each gateway sent it a message within
 #     retry_max + connect_timeout + slack after the rule was removed
 # and prints the throughput per gateway before, during and after.
