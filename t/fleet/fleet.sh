@@ -26,8 +26,9 @@
 # FLEET_BALANCE: dlp.balance (default "round-robin"; "ordered" writes no
 # key, which is what "ordered" means in a milter without dlp.balance).
 # FLEET_SCALE=check (the default, make check): timeouts scaled down from
-# the shipped defaults keeping their ratios (connect 2 s, stagger 100 ms,
-# retry_max 2 s, command 4 s, deadline 10 s), phases 10/14/12 s;
+# the shipped defaults keeping their ratios (connect 4 s, stagger 200 ms,
+# retry_max 4 s, command 8 s, deadline 20 s; a shorter stagger would drown
+# in the scheduling jitter of a loaded machine), phases 10/16/12 s;
 # FLEET_SCALE=defaults (make bench, t/bench/fleet): the shipped defaults
 # (no timing key written), phases 30/40/30 s.  FLEET_BEFORE, FLEET_DURING,
 # FLEET_AFTER, FLEET_SESSIONS (per gateway, default 8) override.
@@ -39,10 +40,10 @@ fl_init fleet "${FLEET_PORTBASE:-28700}"
 FLEET_BALANCE=${FLEET_BALANCE:-round-robin}
 case ${FLEET_SCALE:=check} in
 check)
-    : "${FLEET_CONNECT:=2}" "${FLEET_STAGGER_MS:=100}" "${FLEET_RETRY_MIN:=1}"
-    : "${FLEET_RETRY_MAX:=2}" "${FLEET_COMMAND:=4}" "${FLEET_DEADLINE:=10}"
-    : "${FLEET_DATA:=24}"
-    : "${FLEET_BEFORE:=10}" "${FLEET_DURING:=14}" "${FLEET_AFTER:=12}"
+    : "${FLEET_CONNECT:=4}" "${FLEET_STAGGER_MS:=200}" "${FLEET_RETRY_MIN:=1}"
+    : "${FLEET_RETRY_MAX:=4}" "${FLEET_COMMAND:=8}" "${FLEET_DEADLINE:=20}"
+    : "${FLEET_DATA:=96}"
+    : "${FLEET_BEFORE:=10}" "${FLEET_DURING:=16}" "${FLEET_AFTER:=12}"
     ;;
 defaults)
     : "${FLEET_BEFORE:=30}" "${FLEET_DURING:=40}" "${FLEET_AFTER:=30}"

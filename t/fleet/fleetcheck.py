@@ -27,7 +27,7 @@ it too).  Checks, each printed as "FAIL: ..." (exit 1 when any fails):
                 (a gateway learns when it next uses the host: gap, default
                 1, is the pause of the load's sessions); every
                 message that waited on the DLP hand-off (dlp_time= at
-                least 0.8 x stagger: it dialled the down host, or
+                least 0.9 x stagger: it dialled the down host, or
                 reused a session to it) was decided before the event +
                 connect + stagger + slack: after that the health state
                 skips the host and its probes pay, no message does
@@ -203,7 +203,7 @@ def check_cost(a, gw, ds, events):
         fail("%s: the health state knew %s down only %.2f s after it died"
              % (gw, a.down, learnt - a.t1))
     paid = [d for d in ds if a.t1 <= d["t"] < a.t2 + a.slack and
-            d["dlp_time"] >= 0.8 * a.stagger]
+            d["dlp_time"] >= 0.9 * a.stagger]
     late = [d for d in paid if d["t"] > learnt + a.connect + a.stagger + a.slack]
     print("%s: knew %s down after %.2f s; %d messages waited on it (the "
           "longest %.3f s), %d of them after the health state knew"
