@@ -9,7 +9,8 @@ usage: fleetcheck.py --dir TL_DIR --gateways gw1,gw2
 
 T0 load started, T1 the down host died, T2 it came back, T3 load stopped
 (epoch seconds).  Reads, in TL_DIR: pf.GW/maillog (the public smtpd's
-"QID: client=" lines: the messages each gateway accepted),
+"QID: client=" lines that qmgr then took, "QID: from=": the messages each
+gateway accepted),
 milter.GW.log (each line "EPOCH dlpbypass-milter[PID]: ...", the
 decision lines and event=host-down / event=host-up), and the smtp-sink
 dumps sink.HOST/ (every DLP host), sink.internet/ and sink.bounce/.
@@ -57,6 +58,7 @@ DECISION = re.compile(
     r" dlp_time=(?P<dlp_time>[0-9.]+)")
 EVENT = re.compile(r"^(?P<t>[0-9.]+) \S+: event=(?P<ev>\S+) host=(?P<host>\S+)")
 CLIENT = re.compile(r"postfix/public/smtpd\[\d+\]: (?P<qid>[0-9A-Za-z]+): client=")
+QUEUED = re.compile(r"postfix/qmgr\[\d+\]: (?P<qid>[0-9A-Za-z]+): from=")
 RECEIVED = re.compile(r"by (?P<gw>[^ ]+)\.test \(Postfix\) with E?SMTP id "
                       r"(?P<qid>[0-9A-Za-z]+)")
 
@@ -125,14 +127,19 @@ def read_milter(a, gw):
 
 
 def accepted_ids(a, gw):
-    """accepted_ids - queue ids of the messages GW's public smtpd took"""
-    ids = set()
+    """accepted_ids - queue ids of the messages GW's public smtpd queued"""
+    ids, queued = set(), set()
     with open(os.path.join(a.dir, "pf.%s" % gw, "maillog"), errors="replace") as f:
         for line in f:
             m = CLIENT.search(line)
             if m:
                 ids.add(m["qid"])
-    return ids
+            m = QUEUED.search(line)
+            if m:
+                queued.add(m["qid"])
+    # a session cut at the end of the load logged client= for a message
+    # that never reached the queue: only those qmgr took count
+    return ids & queued
 
 
 def dump_keys(path):
