@@ -4,14 +4,15 @@
 # has a live host, even with one host of group 1 down; when all of group
 # 1 is down, group 2 shares the load; BYPASS only when every host of both
 # groups is unreachable (and then every host is in the decision's dlp=).
-# Round-robin, 40 messages from two threads each time.  Ports 28620-28629.
+# Round-robin, 40 messages from two threads each time; the DR hosts come
+# first in dlp.servers (priority, not position, decides).  Ports 28620-28629.
 . "$(dirname "$0")/ballib.sh"
 bl_init groups 28620
 for n in 1 2 3 4; do
     bl_sink_start $n
 done
 BL_EXTRA="health: { retry_min = 30; retry_max = 60; };"
-bl_conf "$LT_DIR/c" round-robin 1:p=0 2:p=0 3:p=1 4:p=1
+bl_conf "$LT_DIR/c" round-robin 3:p=1 1:p=0 4:p=1 2:p=0 # DR hosts listed first
 
 # 1. all up: group 1 only, split
 bl_send "$LT_DIR/c" 40 2
@@ -49,7 +50,7 @@ bl_send "$LT_DIR/c" 10 2
 
 # 5. group 2 down but group 1 back: no bypass and nothing to group 2
 bl_sink_start 1
-bl_conf "$LT_DIR/c2" round-robin 1:p=0 2:p=0 3:p=1 4:p=1 # fresh pool state
+bl_conf "$LT_DIR/c2" round-robin 3:p=1 1:p=0 4:p=1 2:p=0 # a fresh pool
 bl_send "$LT_DIR/c2" 10 1
 [ "$(bl_verdicts)" = "10 delivered" ] || lt_fail "host 1 back: verdicts: $(bl_verdicts)"
 echo "PASS: groups"
