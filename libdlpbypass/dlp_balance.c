@@ -98,8 +98,7 @@ void dlp_balance_up(struct dlp_balance_state *st, int64_t now) {
 
 /* balance_rank - 0: due for a trial, 1: up, 2: skipped (group order) */
 static int balance_rank(const struct dlp_balance_host *h) {
-  return h->health == DLP_BALANCE_DUE ? 0 : h->health == DLP_BALANCE_UP ? 1
-                                                                        : 2;
+  return h->health == DLP_BALANCE_DUE ? 0 : h->health == DLP_BALANCE_UP ? 1 : 2;
 }
 
 /* balance_credit - H's round-robin credit (0 without counters) */
@@ -177,9 +176,8 @@ void dlp_balance_order(int policy, int64_t slow_start_ms, int64_t now,
   for (i = 0; i < n; i++) { /* by priority, stable: configured order */
     h[i].eff = dlp_balance_weight(&h[i], slow_start_ms, now);
     h[i].first = 0;
-    for (j = i; j > 0 && h[order[j - 1]].server->priority >
-                             h[i].server->priority;
-         j--)
+    for (j = i;
+         j > 0 && h[order[j - 1]].server->priority > h[i].server->priority; j--)
       order[j] = order[j - 1];
     order[j] = i;
   }

@@ -91,8 +91,8 @@ static void test_round_robin(void) {
   for (r = 0; r < 300; r++)
     seconds[order_str(DLP_BALANCE_ROUND_ROBIN, 0, 1, 3)[1] - '0']++;
   tap_ok(seconds[0] == 100 && seconds[1] == 100 && seconds[2] == 100,
-         "round-robin: the failover host is spread too (%d %d %d)",
-         seconds[0], seconds[1], seconds[2]);
+         "round-robin: the failover host is spread too (%d %d %d)", seconds[0],
+         seconds[1], seconds[2]);
   setup(3);
   sv[0].weight = 1;
   sv[1].weight = 2;
@@ -251,8 +251,7 @@ static void test_config(void) {
              "{ host = \"c\"; port = 3; priority = 2; } );\n"
              "connect_timeout = 5;\nsession_deadline = 15; };\n",
              err, sizeof(err));
-  tap_ok(cfg != NULL, "three groups of one host fit 15 s (%s)",
-         cfg ? "" : err);
+  tap_ok(cfg != NULL, "three groups of one host fit 15 s (%s)", cfg ? "" : err);
   if (cfg != NULL)
     dlp_config_unref(cfg);
 }
