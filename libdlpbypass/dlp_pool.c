@@ -759,8 +759,7 @@ size_t dlp_pool_hosts(DLP_POOL *pool, const DLP_CONFIG *cfg,
 
 /* balance (issue 15: load balancing) */
 /* dlp_pool_busy - DELTA (+1/-1) sessions of SERVER in use by messages */
-void dlp_pool_busy(DLP_POOL *pool, const struct dlp_server *server,
-                   int delta) {
+void dlp_pool_busy(DLP_POOL *pool, const struct dlp_server *server, int delta) {
   struct pool_host *h;
 
   pthread_mutex_lock(&pool->lock);

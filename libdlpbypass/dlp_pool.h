@@ -85,8 +85,7 @@ struct dlp_balance_host;
 
 /* dlp_pool_busy - DELTA (+1 opened or taken, -1 released) sessions of
  * SERVER in use by messages (least-loaded counts them) */
-void dlp_pool_busy(DLP_POOL *pool, const struct dlp_server *server,
-                   int delta);
+void dlp_pool_busy(DLP_POOL *pool, const struct dlp_server *server, int delta);
 
 /*
  * dlp_pool_balance - ORDER[0..nservers) gets the order in which one
