@@ -774,10 +774,13 @@ void dlp_pool_balance(DLP_POOL *pool, const DLP_CONFIG *cfg,
   int64_t now = dlp_now_ms();
   struct pool_host *h;
   size_t i;
+  int all = 1;
 
   pthread_mutex_lock(&pool->lock);
+  for (i = 0; i < cfg->nservers; i++) /* add them all first: pool_host */
+    all &= pool_host(pool, &cfg->servers[i]) != NULL; /* may move them */
   for (i = 0; i < cfg->nservers; i++) {
-    h = pool_host(pool, &cfg->servers[i]);
+    h = all ? pool_host(pool, &cfg->servers[i]) : NULL; /* found, not added */
     b[i].server = &cfg->servers[i];
     b[i].st = h != NULL ? &h->bal : NULL;
     b[i].health = h == NULL || h->failures == 0 ? DLP_BALANCE_UP
