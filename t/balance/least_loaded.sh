@@ -4,9 +4,9 @@
 # threads through one pool (a thread picks while the other two hold
 # sessions).  Under "ordered" the slow first host would take all of them,
 # under round-robin a third; least-loaded (fewest sessions in use, ties
-# in order) gives it under a sixth, and the two fast hosts share the
-# rest.  Weights count: with the fast hosts at weights 1 and 4, the
-# weight-4 host takes the most.  Ports 28610-28619.
+# in order) gives it under a sixth, and the fast hosts take the rest.
+# Weights count: with the fast hosts at weights 1 and 4, the weight-4
+# host takes the most.  Ports 28610-28619.
 . "$(dirname "$0")/ballib.sh"
 bl_init least_loaded 28610
 lt_sink 1 -w 1
@@ -18,10 +18,10 @@ bl_send "$LT_DIR/ll" 60 3
 [ "$(bl_verdicts)" = "60 delivered" ] || lt_fail "verdicts: $(bl_verdicts)"
 slow=$(bl_taken 1)
 [ "$slow" -lt 10 ] || lt_fail "least-loaded: the slow host took $slow of 60, want < 10"
-for n in 2 3; do
-    [ "$(bl_taken $n)" -ge 15 ] ||
-        lt_fail "least-loaded: fast host $n took only $(bl_taken $n) of 60"
-done
+# (how the two fast hosts share is timing: idle, they tie, and ties go
+# in configured order)
+[ $(($(bl_taken 2) + $(bl_taken 3))) = $((60 - slow)) ] ||
+    lt_fail "least-loaded: the fast hosts took $(bl_taken 2) + $(bl_taken 3) of 60"
 
 bl_conf "$LT_DIR/llw" least-loaded 1 2:w=1 3:w=4
 bl_send "$LT_DIR/llw" 60 3
