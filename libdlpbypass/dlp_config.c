@@ -256,6 +256,10 @@ static int cfg_copy(const config_t *c, DLP_CONFIG *cfg) {
   /* daemon (issue 12) */
   if (dlp_config_daemon_copy(c, cfg) < 0)
     return -1;
+
+  /* balance (issue 15: load balancing) */
+  if (dlp_config_balance_copy(c, cfg) < 0)
+    return -1;
   return 0;
 }
 
@@ -456,6 +460,8 @@ DLP_CONFIG *dlp_config_load(const char *path, char *err, size_t errlen) {
   if (dlp_policy_load(&c, cfg, ld.path, ld.err, ld.errlen) < 0) /* issue 10 */
     goto fail;
   if (dlp_config_rescan_check(&c, path, err, errlen) < 0) /* issue 10 */
+    goto fail;
+  if (dlp_config_balance_check(&ld, &c, cfg) < 0) /* balance (issue 15) */
     goto fail;
 
 

@@ -127,6 +127,12 @@ static const struct cfg_key cfg_keys[] = {
     {"milter", "pidfile", K_STR, 0, 0, dlp_config_check_abspath},
     {"milter", "syslog_facility", K_STR, 0, 0, dlp_config_check_facility},
     {"milter", "log", K_STR, 0, 0, dlp_config_check_log},
+
+    /* balance (issue 15: load balancing) */
+    {"dlp", "balance", K_STR, 0, 0, dlp_config_check_balance},
+    {"dlp", "balance_slow_start", K_INT, 0, CFG_MAX_TIMEOUT, NULL},
+    {"dlp.servers", "weight", K_INT, 1, 1000, NULL},
+    {"dlp.servers", "priority", K_INT, 0, 255, NULL},
 };
 
 static const char *const tls_level_names[] = {"none", "may", "encrypt",

@@ -41,6 +41,7 @@
 #include "config.h"
 
 #include "dlp_conn.h"
+#include "dlp_balance.h"
 #include "dlp_dial.h"
 
 #include <poll.h>
@@ -88,14 +89,17 @@ struct dlp_conn {
 /* dlp_conn_create - the plan for one message */
 DLP_CONN *dlp_conn_create(DLP_CONFIG *cfg, DLP_POOL *pool) {
   DLP_CONN *c = calloc(1, sizeof(*c));
-  size_t i;
+  size_t i, *order;
 
   if (c == NULL)
     return NULL;
   c->hosts = calloc(cfg->nservers + 1, sizeof(*c->hosts));
   c->outcomes = calloc(cfg->nservers + 1, sizeof(*c->outcomes));
   c->pfd = calloc((cfg->nservers + 1) * DLP_DIAL_MAXFDS, sizeof(*c->pfd));
-  if (c->hosts == NULL || c->outcomes == NULL || c->pfd == NULL) {
+  order = calloc(cfg->nservers + 1, sizeof(*order)); /* balance (issue 15) */
+  if (c->hosts == NULL || c->outcomes == NULL || c->pfd == NULL ||
+      order == NULL) {
+    free(order);
     free(c->pfd);
     free(c->hosts);
     free(c->outcomes);
@@ -105,8 +109,10 @@ DLP_CONN *dlp_conn_create(DLP_CONFIG *cfg, DLP_POOL *pool) {
   c->cfg = cfg;
   c->pool = pool;
   c->nhosts = cfg->nservers;
+  dlp_balance_plan(pool, cfg, order); /* balance (issue 15): host order */
   for (i = 0; i < c->nhosts; i++)
-    c->hosts[i].server = &cfg->servers[i];
+    c->hosts[i].server = &cfg->servers[order[i]];
+  free(order);
   c->result.verdict = DLP_VERDICT_PENDING;
   return c;
 }
@@ -396,6 +402,7 @@ static int conn_use(DLP_CONN *c, struct conn_host *h, DLP_SMTP *s, int reused,
 
   *opened = 0;
   if (reused || dlp_smtp_open(s, conn_share_of(c, h, deadline)) == 0) {
+    dlp_pool_busy(c->pool, h->server, 1); /* balance (issue 15) */
     h->state = H_OPEN;
     c->smtp = s;
     c->cur = h;
@@ -515,16 +522,27 @@ static DLP_SMTP *conn_race(DLP_CONN *c, int64_t until, int64_t deadline,
   return NULL;
 }
 
-/* conn_next_host - the host to start next: FRESH first, then in order */
+/*
+ * conn_next_host - the host to start next: FRESH first, then in order;
+ * never one of a later priority group while a host of an earlier group
+ * is undecided (balance, issue 15: NULL then, the race goes on)
+ */
 static struct conn_host *conn_next_host(DLP_CONN *c) {
+  const struct dlp_server *first = NULL;
   size_t i;
 
   for (i = 0; i < c->nhosts; i++)
     if (c->hosts[i].state == H_FRESH)
       return &c->hosts[i];
-  for (i = 0; i < c->nhosts; i++)
+  for (i = 0; i < c->nhosts; i++) {
+    if (first == NULL && c->hosts[i].state != H_DONE)
+      first = c->hosts[i].server; /* the earliest group undecided */
     if (c->hosts[i].state == H_UNTRIED)
-      return &c->hosts[i];
+      return dlp_balance_group_of(c->hosts[i].server) ==
+                     dlp_balance_group_of(first)
+                 ? &c->hosts[i]
+                 : NULL;
+  }
   return NULL;
 }
 
@@ -605,6 +623,7 @@ int dlp_conn_failed(DLP_CONN *c) {
 
   c->smtp = NULL;
   c->cur = NULL;
+  dlp_pool_busy(c->pool, h->server, -1); /* balance (issue 15) */
   if (c->reused && (dlp_smtp_stale(s) ||
                     (!f->replied && !dlp_smtp_content_started(s)))) {
     h->state = H_FRESH; /* died while cached: no outcome */
@@ -662,6 +681,8 @@ const DLP_RESULT *dlp_conn_result(const DLP_CONN *c) {
 void dlp_conn_free(DLP_CONN *c) {
   if (c == NULL)
     return;
+  if (c->smtp != NULL) /* balance (issue 15): released */
+    dlp_pool_busy(c->pool, c->cur->server, -1);
   if (c->smtp != NULL && dlp_smtp_is_ready(c->smtp))
     dlp_pool_put(c->pool, c->cfg, c->cur->server, c->smtp); /* or QUIT */
   else

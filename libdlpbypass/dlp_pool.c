@@ -72,6 +72,7 @@
 #include "config.h"
 
 #include "dlp_pool.h"
+#include "dlp_balance.h"
 #include "dlp_dial.h"
 
 #include <poll.h>
@@ -98,6 +99,7 @@ struct pool_host {
   int64_t last_fail;      /* the latest failed dial ended then, ms */
   char label[300];        /* "host[addr]:port" of the last failure */
   char text[DLP_REPLY_TEXT_MAX + 1]; /* what the last failure said */
+  struct dlp_balance_state bal; /* balance (issue 15): in use, slow start */
 };
 
 /* One cached idle session. */
@@ -460,6 +462,7 @@ void dlp_pool_report(DLP_POOL *pool, const DLP_CONFIG *cfg,
         e.down_ms = now - h->down_since;
         pool_event_note(pool, &e, DLP_EVENT_HOST_UP, server, label,
                         DLP_OUTCOME_NONE, "");
+        dlp_balance_up(&h->bal, now); /* balance (issue 15): slow start */
       }
       h->failures = 0;
       h->retry_at = h->trial_until = 0;
@@ -752,4 +755,40 @@ size_t dlp_pool_hosts(DLP_POOL *pool, const DLP_CONFIG *cfg,
     pool_host_status(pool, &cfg->servers[i], now, &out[i]);
   pthread_mutex_unlock(&pool->lock);
   return cfg->nservers;
+}
+
+/* balance (issue 15: load balancing) */
+/* dlp_pool_busy - DELTA (+1/-1) sessions of SERVER in use by messages */
+void dlp_pool_busy(DLP_POOL *pool, const struct dlp_server *server, int delta) {
+  struct pool_host *h;
+
+  pthread_mutex_lock(&pool->lock);
+  if ((h = pool_host(pool, server)) != NULL)
+    dlp_balance_busy(&h->bal, delta);
+  pthread_mutex_unlock(&pool->lock);
+}
+
+/* dlp_pool_balance - ORDER[] of CFG's servers for one message (B: room) */
+void dlp_pool_balance(DLP_POOL *pool, const DLP_CONFIG *cfg,
+                      struct dlp_balance_host *b, size_t *order) {
+  int64_t now = dlp_now_ms();
+  struct pool_host *h;
+  size_t i;
+  int all = 1;
+
+  pthread_mutex_lock(&pool->lock);
+  for (i = 0; i < cfg->nservers; i++) /* add them all first: pool_host */
+    all &= pool_host(pool, &cfg->servers[i]) != NULL; /* may move them */
+  for (i = 0; i < cfg->nservers; i++) {
+    h = all ? pool_host(pool, &cfg->servers[i]) : NULL; /* found, not added */
+    b[i].server = &cfg->servers[i];
+    b[i].st = h != NULL ? &h->bal : NULL;
+    b[i].health = h == NULL || h->failures == 0 ? DLP_BALANCE_UP
+                  : now >= h->retry_at && now >= h->trial_until
+                      ? DLP_BALANCE_DUE
+                      : DLP_BALANCE_DOWN;
+  }
+  dlp_balance_order(cfg->balance, (int64_t)cfg->balance_slow_start * 1000, now,
+                    b, cfg->nservers, order);
+  pthread_mutex_unlock(&pool->lock);
 }

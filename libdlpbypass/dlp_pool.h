@@ -80,5 +80,19 @@ void dlp_pool_adopt(DLP_POOL *pool, DLP_CONFIG *cfg,
 DLP_ADDRS *dlp_pool_addrs(DLP_POOL *pool, const char *host, char *err,
                           size_t errlen);
 
+/* balance (issue 15: load balancing) */
+struct dlp_balance_host;
+
+/* dlp_pool_busy - DELTA (+1 opened or taken, -1 released) sessions of
+ * SERVER in use by messages (least-loaded counts them) */
+void dlp_pool_busy(DLP_POOL *pool, const struct dlp_server *server, int delta);
+
+/*
+ * dlp_pool_balance - ORDER[0..nservers) gets the order in which one
+ * message tries CFG's servers (dlp_balance_order() under the lock, with
+ * the health state and the counters); B has room for nservers entries
+ */
+void dlp_pool_balance(DLP_POOL *pool, const DLP_CONFIG *cfg,
+                      struct dlp_balance_host *b, size_t *order);
 
 #endif /* DLP_POOL_H */

@@ -26,6 +26,9 @@ struct dlp_server {
   unsigned port;   /* 1..65535 */
   char *label;     /* "host:port" */
   int tls_level;   /* dlp_tls_level; the dlp.tls level unless overridden */
+  /* balance (issue 15: load balancing) */
+  unsigned weight; /* dlp.servers[].weight, 1.. (1) */
+  int priority;    /* dlp.servers[].priority: lowest number first (0) */
 };
 
 /* TLS settings (dlp.tls) */
@@ -124,6 +127,10 @@ struct dlp_config {
   int syslog_facility;          /* LOG_MAIL unless set */
   char *log;                    /* "syslog", "stderr", NULL: unset */
 
+  /* balance (issue 15: load balancing) */
+  int balance;            /* dlp.balance: dlp_balance_policy (dlp_balance.h) */
+  int balance_slow_start; /* dlp.balance_slow_start: seconds of ramp-up */
+
 };
 
 /* metrics, control (issue 11: metrics and status): dlp_config_status.c */
@@ -195,5 +202,15 @@ int dlp_config_rescan_check(const struct config_t *c, const char *path,
 
 /* dlp_config_rescan_copy - bypass.rescan into CFG; 0 or -1 (ENOMEM) */
 int dlp_config_rescan_copy(const struct config_t *c, DLP_CONFIG *cfg);
+
+/* balance (issue 15: load balancing): dlp_config_balance.c */
+struct config_t;
+struct cfg_loader;
+const char *dlp_config_check_balance(const char *v);
+/* dlp_config_balance_copy - dlp.balance*, servers' weight and priority */
+int dlp_config_balance_copy(const struct config_t *c, DLP_CONFIG *cfg);
+/* dlp_config_balance_check - the groups' connects fit the deadline; 0/-1 */
+int dlp_config_balance_check(struct cfg_loader *ld, const struct config_t *c,
+                             const DLP_CONFIG *cfg);
 
 #endif /* DLP_PRIVATE_H */

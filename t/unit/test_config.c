@@ -76,8 +76,8 @@ static const struct bad bads[] = {
      "unknown key 'dlp.foo'"},
     {"unknown key in a server",
      "dlp: {\n servers = (\n { host = \"a\"; port = 1; },\n"
-     " { host = \"b\";\n port = 2;\n weight = 3; } );\n};\n",
-     6, "unknown key 'dlp.servers[1].weight'"},
+     " { host = \"b\";\n port = 2;\n colour = 3; } );\n};\n",
+     6, "unknown key 'dlp.servers[1].colour'"},
     {"unknown key in dlp.tls", SERVER "dlp2: 1;\n", 2, "unknown key 'dlp2'"},
     {"unknown key in dlp.tls group",
      "dlp: {\n servers = ( { host = \"a\"; port = 1; } );\n tls: {\n"
