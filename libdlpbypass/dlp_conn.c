@@ -11,6 +11,9 @@
  *   - the race (RFC 8305 for hosts): a host whose connect has not
  *     finished after dlp.connect_stagger_ms does not hold the message
  *     up; the next host is dialled too and the first to connect is used.
+ *     When an earlier dial of that host (another message's) has already
+ *     gone unanswered that long (dlp_pool_host_slow), the next host is
+ *     dialled at once.
  *     A connect stays with the message until its verdict is final (when
  *     the message needs that host later it waits for the rest of the
  *     same connect), so a host is UNREACHABLE only when its own connect
@@ -472,6 +475,8 @@ static DLP_SMTP *conn_start(DLP_CONN *c, struct conn_host *h, int64_t deadline,
   h->state = H_DIALING;
   c->ndialing++;
   c->stagger_at = dlp_now_ms() + c->cfg->connect_stagger_ms;
+  if (dlp_pool_host_slow(c->pool, c->cfg, h->server))
+    c->stagger_at = dlp_now_ms(); /* known slow: race the next host now */
   return NULL;
 }
 

@@ -97,6 +97,7 @@ struct pool_host {
   int64_t retry_at;       /* skipped before this, ms (failures > 0) */
   int64_t trial_until;    /* a trial is in flight until then, ms */
   int64_t last_fail;      /* the latest failed dial ended then, ms */
+  int64_t dial_since;     /* oldest dial not reported yet began, ms, or 0 */
   char label[300];        /* "host[addr]:port" of the last failure */
   char text[DLP_REPLY_TEXT_MAX + 1]; /* what the last failure said */
   struct dlp_balance_state bal; /* balance (issue 15): in use, slow start */
@@ -339,6 +340,32 @@ static void pool_probe(DLP_POOL *pool, const DLP_CONFIG *cfg,
   dlp_addrs_free(addrs);
 }
 
+/* pool_slow_max - how long an unreported dial counts for the slow hint */
+static int64_t pool_slow_max(const DLP_CONFIG *cfg) {
+  return (int64_t)cfg->connect_timeout * 1000 + 1000;
+}
+
+/*
+ * dlp_pool_host_slow - an earlier dial of SERVER has gone unanswered for
+ * at least connect_stagger_ms (and not longer than a connect can last)
+ */
+int dlp_pool_host_slow(DLP_POOL *pool, const DLP_CONFIG *cfg,
+                       const struct dlp_server *server) {
+  int64_t now = dlp_now_ms(), age;
+  struct pool_host *h;
+  int slow = 0;
+
+  if (cfg->connect_stagger_ms <= 0)
+    return 0;
+  pthread_mutex_lock(&pool->lock);
+  if ((h = pool_host(pool, server)) != NULL && h->dial_since != 0) {
+    age = now - h->dial_since;
+    slow = age >= cfg->connect_stagger_ms && age <= pool_slow_max(cfg);
+  }
+  pthread_mutex_unlock(&pool->lock);
+  return slow;
+}
+
 /* dlp_pool_plan_host - dial, trial or skip SERVER now */
 dlp_pool_plan dlp_pool_plan_host(DLP_POOL *pool, const DLP_CONFIG *cfg,
                                  const struct dlp_server *server, char *label,
@@ -360,6 +387,9 @@ dlp_pool_plan dlp_pool_plan_host(DLP_POOL *pool, const DLP_CONFIG *cfg,
     else
       plan = DLP_POOL_TRIAL; /* stale state: this message tries */
   }
+  if (plan != DLP_POOL_SKIP && h != NULL &&
+      (h->dial_since == 0 || now - h->dial_since > pool_slow_max(cfg)))
+    h->dial_since = now; /* perf (issue 14): dlp_pool_host_slow */
   if (plan == DLP_POOL_SKIP) {
     snprintf(label, labellen, "%s", h->label);
     snprintf(why, whylen,
@@ -457,6 +487,7 @@ void dlp_pool_report(DLP_POOL *pool, const DLP_CONFIG *cfg,
   e.down_ms = 0;
   pthread_mutex_lock(&pool->lock);
   if ((h = pool_host(pool, server)) != NULL) {
+    h->dial_since = 0; /* a dial was answered: no longer slow */
     if (reached) {
       if (h->failures > 0) {
         e.down_ms = now - h->down_since;

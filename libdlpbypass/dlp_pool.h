@@ -30,6 +30,16 @@ dlp_pool_plan dlp_pool_plan_host(DLP_POOL *pool, const DLP_CONFIG *cfg,
                                  size_t labellen, char *why, size_t whylen);
 
 /*
+ * dlp_pool_host_slow - perf (issue 14): non-zero when an earlier dial of
+ * SERVER (any message's, or the pool's) has gone unanswered for at least
+ * dlp.connect_stagger_ms and at most connect_timeout + 1 s, and the
+ * stagger is on: a message need not wait its own stagger for that host
+ * before dialling the next one (its own connect stays in the race)
+ */
+int dlp_pool_host_slow(DLP_POOL *pool, const DLP_CONFIG *cfg,
+                       const struct dlp_server *server);
+
+/*
  * dlp_pool_report - the result of dialling SERVER under PLAN: REACHED
  * non-zero when TCP connected (whatever happened after).  LABEL and TEXT
  * describe a failure (kept for the replies of skipped messages).

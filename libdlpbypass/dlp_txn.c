@@ -90,6 +90,9 @@ DLP_TXN *dlp_txn_create(DLP_CONFIG *cfg, DLP_POOL *pool) {
     return NULL;
   txn->conn = dlp_conn_create(cfg, pool);
   txn->body = dlp_body_create(cfg->spill_size, cfg->tmpdir);
+  /* perf (issue 14): the digest only for the audit trail */
+  if (txn->body != NULL && cfg->audit_file == NULL)
+    (void)dlp_body_no_digest(txn->body);
   if (txn->conn == NULL || txn->body == NULL) {
     dlp_conn_free(txn->conn);
     dlp_body_free(txn->body);

@@ -335,6 +335,14 @@ ssize_t dlp_body_read(const DLP_BODY *body, off_t off, void *buf, size_t len);
  */
 int dlp_body_sha256(const DLP_BODY *body, unsigned char out[32]);
 
+/* perf (issue 14: speed against the floors) */
+/*
+ * dlp_body_no_digest - before the first write: compute no SHA-256 (no
+ * audit trail wants it); dlp_body_sha256 then fails with ENOENT.  0, or
+ * -1 (EINVAL: already written to)
+ */
+int dlp_body_no_digest(DLP_BODY *body);
+
 /* dlp_body_free - release the store and its file */
 void dlp_body_free(DLP_BODY *body);
 

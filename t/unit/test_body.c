@@ -407,6 +407,27 @@ static void test_sha256(void) {
          "sha256 includes the CRLF that finish adds");
 }
 
+/* test_no_digest - no digest asked: same wire data, sha256 ENOENT */
+static void test_no_digest(void) {
+  static const char in[] = "a\n.b\r\nc";
+  DLP_BODY *b = dlp_body_create(1024, "/tmp");
+  unsigned char md[32];
+  char buf[64];
+  ssize_t n;
+
+  tap_ok(b != NULL && dlp_body_no_digest(b) == 0 &&
+             dlp_body_write(b, in, strlen(in)) == 0 && dlp_body_finish(b) == 0,
+         "no digest: write and finish");
+  n = b != NULL ? dlp_body_read(b, 0, buf, sizeof(buf)) : -1;
+  tap_ok(n == 11 && memcmp(buf, "a\r\n..b\r\nc\r\n", 11) == 0,
+         "no digest: the same wire data");
+  tap_ok(b != NULL && dlp_body_sha256(b, md) < 0 && errno == ENOENT,
+         "no digest: sha256 -1 ENOENT");
+  tap_ok(b != NULL && dlp_body_no_digest(b) < 0 && errno == EINVAL,
+         "no_digest after writes: -1 EINVAL");
+  dlp_body_free(b);
+}
+
 int main(void) {
   char tmpdir[] = "/tmp/test_body.XXXXXX";
   size_t i;
@@ -423,6 +444,7 @@ int main(void) {
   test_write_error();
   test_random(tmpdir);
   test_sha256();
+  test_no_digest();
   tap_ok(count_files(tmpdir) == 0, "no files left in tmpdir");
   rmdir(tmpdir);
   return tap_done();
