@@ -2,9 +2,11 @@
 # (source it, do not run it).  Needs root: Postfix's master runs as root
 # and network namespaces need CAP_NET_ADMIN; tests skip (77) otherwise.
 #
-# A test calls tl_init NAME PORTBASE once.  It gets a private directory
-# $TL_DIR (mode 755: Postfix and smtp-sink drop privileges), uses only
-# 127.0.0.1 ports PORTBASE..PORTBASE+19, and at exit everything it started
+# A test calls tl_init NAME once.  It gets a private directory $TL_DIR
+# (mode 755: Postfix and smtp-sink drop privileges), a block of 20 ports
+# PORTBASE..PORTBASE+19 on 127.0.0.1 allocated by t_ports (t/testlib.sh;
+# tl_init NAME PORTBASE asks for that block: only for tests not converted
+# yet, refused when the block is taken), and at exit everything it started
 # is stopped by pid / by its own config directory, namespaces deleted and
 # $TL_DIR removed (kept when TL_KEEP=1, and its logs printed on failure).
 #
@@ -40,11 +42,9 @@
 #                                   the fragments with their ports moved to
 #                                   1/2/3, relayhost port 4, sender.test
 #                                   mail to port 5; started
-#   tl_dlp_conf FILE HOST:PORT...   write a milter config (TL_BYPASS,
-#                                   TL_CONNECT, TL_COMMAND, TL_DATA,
-#                                   TL_DEADLINE override the defaults;
-#                                   TL_MILTER: more milter: group lines;
-#                                   milter.allow_root is always true)
+#   t_conf FILE HOST:PORT...        write a milter config (t/testlib.sh;
+#                                   defaults here: timeouts 1 1 2,
+#                                   deadline 8)
 #   tl_milter CONF [SOCKET]         start dlpbypass-milter -f in the
 #                                   background (socket default: port 3);
 #                                   with TL_NETNS set, inside that namespace
@@ -91,9 +91,12 @@ TL_MILTER_PID=""
 # tl_init - set up a test: name, port block, private directory, cleanup
 tl_init() {
     TL_NAME=$1
-    TL_PORTBASE=$2
     TB_FAIL=tl_fail
     tb_tools
+    [ -n "${2-}" ] && T_PORTBASE=$2
+    t_ports 20
+    TL_PORTBASE=$T_PORTBASE
+    t_conf_defaults 1 1 2 8
     TL_MILTER_BIN=${TL_MILTER_BIN:-$top_builddir/milter/dlpbypass-milter}
     if [ "$(id -u)" != 0 ]; then
         tl_skip "needs root (starts a private Postfix instance)"
@@ -174,6 +177,7 @@ tl_cleanup() {
         ip netns pids "$n" 2>/dev/null | xargs -r kill -9 2>/dev/null
         ip netns del "$n" 2>/dev/null
     done
+    t_ports_release
     if [ "${TL_KEEP-}" = 1 ]; then
         echo "kept $TL_DIR"
     else
@@ -459,26 +463,6 @@ tl_gateway() {
     tl_pf_start gw
     tl_wait_port "$(tl_port 0)" || tl_fail "gateway smtpd does not listen"
     tl_wait_port "$(tl_port 1)" || tl_fail "gateway :10025 smtpd does not listen"
-}
-
-# tl_dlp_conf - write a milter configuration with DLP servers HOST:PORT...
-tl_dlp_conf() {
-    local file=$1
-    shift
-    {
-        echo "dlp: {"
-        tb_conf_servers "$@"
-        tb_conf_limits "${TL_CONNECT:-1}" "${TL_COMMAND:-1}" "${TL_DATA:-2}" \
-            "${TL_DEADLINE:-8}"
-        echo "};"
-        echo "bypass: {"
-        echo "  enabled = ${TL_BYPASS:-true};"
-        echo "};"
-        echo "milter: {"
-        echo "  allow_root = true; # tests run as root with no milter.user"
-        [ -n "${TL_MILTER-}" ] && echo "  $TL_MILTER"
-        echo "};"
-    } >"$file"
 }
 
 # tl_milter - start the milter with config CONF on SOCKET (default port 3)

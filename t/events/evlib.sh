@@ -1,5 +1,5 @@
 # t/events/evlib.sh - helpers of the event tests (source it after
-# t/e2e/testlib.sh).  Ports 28200-28299: one block of 20 per test.
+# t/e2e/testlib.sh).  A block of 20 ports per test (tl_init).
 #
 #   ev_alert_script FILE [SLEEP]   an alert command that writes its stdin
 #                                  to $TL_DIR/alerts/N.json and its

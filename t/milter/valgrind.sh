@@ -5,13 +5,13 @@
 # nothing, and exits 0 on SIGTERM.
 . "$(dirname "$0")/mtlib.sh"
 command -v valgrind >/dev/null || { echo "SKIP: valgrind is not installed"; exit 77; }
-mt_init valgrind 21100
+mt_init valgrind
 
 mt_sink 1
 mt_peer 2
-mt_conf "$MT_DIR/c" 1
-mt_conf "$MT_DIR/c2" 2
-mt_conf "$MT_DIR/c3" 3 # nothing listens there
+t_conf "$MT_DIR/c" 1
+t_conf "$MT_DIR/c2" 2
+t_conf "$MT_DIR/c3" 3 # nothing listens there
 MT_VALGRIND=1 mt_start "$MT_DIR/c"
 mt_run delivered.lua
 mt_run sessions.lua

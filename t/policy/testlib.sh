@@ -17,22 +17,12 @@
 
 # pt_conf - write a milter config with extra bypass lines
 pt_conf() {
-    local file=$1 line
+    local file=$1 extra
     shift
-    {
-        echo "dlp: {"
-        tb_conf_servers "127.0.0.1:$(tl_port 6)"
-        tb_conf_limits 1 1 2 8
-        echo "  health: { retry_min = 1; retry_max = 1; };"
-        echo "};"
-        echo "bypass: {"
-        echo "  enabled = true;"
-        for line in "$@"; do
-            echo "  $line"
-        done
-        echo "};"
-        echo "milter: { allow_root = true; }; # tests run as root"
-    } >"$file"
+    extra=$(printf '%s\n  ' "$@")
+    T_DLP_EXTRA="health: { retry_min = 1; retry_max = 1; };" \
+        T_BYPASS_EXTRA=${extra%$'\n  '} \
+        t_conf "$file" "127.0.0.1:$(tl_port 6)"
 }
 
 # pt_send - one message (Subject SUBJECT) to RCPTs (default

@@ -50,8 +50,8 @@ rs_setup() {
 
 # rs_conf - a milter configuration with retro-scan on
 rs_conf() {
-    tl_dlp_conf "$1" "127.0.0.1:$(tl_port 6)"
-    sed -i "/^  enabled = /a\\  rescan: { enabled = true; recipient = \"$RS_RCPT\"; };" "$1"
+    T_BYPASS_EXTRA="rescan: { enabled = true; recipient = \"$RS_RCPT\"; };" \
+        t_conf "$1" "127.0.0.1:$(tl_port 6)"
 }
 
 # rs_dumps - messages sink NAME received to the end of data

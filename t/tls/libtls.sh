@@ -1,10 +1,9 @@
 # t/tls/libtls.sh - helpers for the TLS tests (source it, do not run it).
 #
 # Builds on t/lib/libtest.sh (lt_init, lt_sink, lt_send, lt_expect, lt_fail,
-# lt_port ...).  Tests of this directory use ports 24000-24999, one block of
-# ten each (lt_init NAME PORTBASE).
+# lt_port ...); lt_init allocates the test's block of ten ports.
 #
-#   tt_init NAME PORTBASE          lt_init, plus the test certificates in
+#   tt_init NAME                   lt_init, plus the test certificates in
 #                                  $CERTS (made once by gen-certs.sh)
 #   tt_postfix N:CERT[:tls12]...   one private Postfix instance (needs root)
 #                                  as the DLP, an smtpd with STARTTLS on
@@ -14,13 +13,13 @@
 #                                  discarded; log in $TT_PFLOG
 #   tt_evil N MODE                 t/tls/evilpeer.py on port PORTBASE+N,
 #                                  capturing to $LT_DIR/evilN.cap
-#   tt_conf FILE LEVEL TLSLINES N[:LEVEL]...
+#   T_TLS=LEVEL T_TLS_EXTRA=TLSLINES t_conf FILE N[/LEVEL]...
 #                                  a config with dlp.tls.level LEVEL, the
-#                                  extra dlp.tls settings TLSLINES (libconfig
-#                                  text, may be empty) and the servers
-#                                  127.0.0.1:PORTBASE+N in that order, each
-#                                  with its own tls_level when given;
-#                                  TT_DLP_EXTRA: more dlp settings
+#                                  extra dlp.tls settings TLSLINES and the
+#                                  servers 127.0.0.1:PORTBASE+N in that
+#                                  order, each with its own tls_level when
+#                                  given (t/testlib.sh; defaults here:
+#                                  timeouts 2 5 5, deadline 20)
 #   tt_send CONF                   lt_send CONF s@example.com r@example.com
 #                                  with a fixed message whose body carries
 #                                  the marker $TT_MARK
@@ -35,6 +34,7 @@ TT_MARK="SECRET-BODY-MARKER-4711"
 
 tt_init() {
     lt_init "$@"
+    t_conf_defaults 2 5 5 20
     trap tt_cleanup EXIT
     command -v openssl >/dev/null || {
         echo "SKIP: the openssl command is not installed"
@@ -132,32 +132,6 @@ tt_evil() {
     lt_serve evilpeer "$n" "$LT_DIR/evil$n.log" \
         python3 "$top_srcdir/t/tls/evilpeer.py" "$port" "$mode" \
         "$LT_DIR/evil$n.cap" "" "$CERTS/good.pem" "$CERTS/good.key"
-}
-
-tt_conf() {
-    local file=$1 level=$2 tlslines=$3 spec n hp=()
-    shift 3
-    for spec in "$@"; do
-        n=${spec%%:*}
-        hp+=("127.0.0.1:$(lt_port "$n")")
-        [ "$spec" != "$n" ] && hp[-1]+="/${spec#*:}"
-    done
-    {
-        echo "dlp: {"
-        tb_conf_servers "${hp[@]}"
-        tb_conf_limits "${LT_CONNECT:-2}" "${LT_COMMAND:-5}" "${LT_DATA:-5}" \
-            "${LT_DEADLINE:-20}"
-        [ -n "${TT_DLP_EXTRA-}" ] && echo "  $TT_DLP_EXTRA"
-        echo "  tls: {"
-        echo "    level = \"$level\";"
-        [ -n "$tlslines" ] && echo "    $tlslines"
-        echo "  };"
-        echo "};"
-        echo "bypass: {"
-        echo "  enabled = true;"
-        echo "};"
-        echo "milter: { allow_root = true; }; # tests run as root"
-    } >"$file"
 }
 
 tt_send() {

@@ -7,7 +7,7 @@
 # digest delivers, a digest that is not listed fails, and verify + pin
 # still demands the chain.
 . "$(dirname "$0")/libtls.sh"
-tt_init postfix_badcert 24010
+tt_init postfix_badcert
 tt_postfix 1:expired 2:wrongname 3:self
 
 c=$LT_DIR/c
@@ -18,7 +18,7 @@ got=0
 
 # N LEVEL TLSLINES REASON-REGEX - delivery to server N fails on TLS
 tls_fails() {
-    tt_conf "$c" "$2" "$3" "$1"
+    T_TLS="$2" T_TLS_EXTRA="$3" t_conf "$c" "$1"
     tt_send "$c"
     lt_expect "^verdict=tempfail reason=tls_failed dlp=127\.0\.0\.1\[127\.0\.0\.1\]:$(lt_port "$1")/tls_failed "
     lt_expect "reply=4[0-9][0-9] 4\.7\.5 .*$4"
@@ -27,7 +27,7 @@ tls_fails() {
 
 # N LEVEL TLSLINES - delivery to server N succeeds over TLS
 tls_works() {
-    tt_conf "$c" "$2" "$3" "$1"
+    T_TLS="$2" T_TLS_EXTRA="$3" t_conf "$c" "$1"
     tt_send "$c"
     lt_expect "^verdict=delivered reason=accepted "
     lt_expect '^tls=TLSv1\.[23] '
