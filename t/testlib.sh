@@ -6,6 +6,12 @@
 #   tb_tools                       default top_srcdir, top_builddir,
 #                                  SMTP_SINK and POSTFIX when make check
 #                                  did not export them (a test run alone)
+#   t_wait SECS COMMAND...         the one wait: run COMMAND every 0.1 s
+#                                  until it succeeds; status 1 when it
+#                                  did not within SECS (the caller fails
+#                                  with its own message)
+#   t_ge N COMMAND...              COMMAND prints a number >= N (for
+#                                  t_wait: t_wait 5 t_ge 2 tl_nmsgs x)
 #   tb_listening PORT [NETNS]      something listens on TCP PORT (inside
 #                                  network namespace NETNS when given)
 #   tb_wait_port PORT [SECS [NETNS]]  until PORT listens (default 10 s);
@@ -22,7 +28,14 @@
 #                                  DIR/, its log in DIR.log
 #   tb_sink_nmsgs DIR              messages smtp-sink dumped into DIR (a
 #                                  dump is empty when the transaction never
-#                                  reached the end of data)
+#                                  reached the end of data), once the sink
+#                                  is idle
+#   tb_sink_idle DIR [SECS]        wait (5 s) until the smtp-sink of DIR
+#                                  holds no dump open: no transaction
+#                                  between RCPT and the end of data, so
+#                                  every message it got is counted (it
+#                                  closes a dump before its reply to the
+#                                  dot); status 1 when it still does
 #   tb_sink_body FILE              a dump without smtp-sink's own headers:
 #                                  the content as the client sent it
 #   tb_kill PID...                 SIGTERM each process, wait for each
@@ -109,6 +122,26 @@ tb_tools() {
     : "${POSTFIX:=$(command -v postfix || echo /usr/sbin/postfix)}"
 }
 
+# t_wait - run COMMAND every 0.1 s until it succeeds, at most SECS seconds
+t_wait() {
+    local i n
+    n=$(awk -v s="$1" 'BEGIN { printf "%d", s * 10 }')
+    shift
+    for ((i = 0; i < n; i++)); do
+        "$@" && return 0
+        sleep 0.1
+    done
+    "$@"
+}
+
+# t_ge - true when COMMAND prints a number of at least N
+t_ge() {
+    local n=$1 got
+    shift
+    got=$("$@")
+    [ "${got:-0}" -ge "$n" ] 2>/dev/null
+}
+
 # tb_listening - true when something listens on TCP port PORT [in NETNS]
 tb_listening() {
     if [ -n "${2-}" ]; then
@@ -120,12 +153,7 @@ tb_listening() {
 
 # tb_wait_port - wait until PORT [in NETNS] listens, up to SECS (10)
 tb_wait_port() {
-    local i n=$((${2:-10} * 10))
-    for ((i = 0; i < n; i++)); do
-        tb_listening "$1" "${3-}" && return 0
-        sleep 0.1
-    done
-    return 1
+    t_wait "${2:-10}" tb_listening "$1" "${3-}"
 }
 
 # tb_serve - start a server COMMAND and wait until it listens on PORT
@@ -161,12 +189,28 @@ tb_sink() {
     tb_serve "${ns[@]}" "smtp-sink $name" "${addr_port##*:}" "$dir.log" \
         "$SMTP_SINK" "${user[@]}" -h "$name" -d "$dir/%M." "$@" \
         "$addr_port" "$backlog"
+    echo "$TB_PID" >"$dir.pid" # ip netns exec execs: the sink's own pid
 }
 
-# tb_sink_nmsgs - messages smtp-sink dumped into DIR (waits a moment for
-# smtp-sink to write the last one)
+# _tb_sink_closed - true unless the smtp-sink of DIR holds a dump open
+_tb_sink_closed() {
+    local pid f
+    pid=$(cat "$1.pid" 2>/dev/null) || return 0
+    [ -d "/proc/$pid/fd" ] || return 0
+    for f in /proc/"$pid"/fd/*; do
+        case $(readlink "$f" 2>/dev/null) in "$1"/*) return 1 ;; esac
+    done
+    return 0
+}
+
+# tb_sink_idle - wait until the smtp-sink of DIR holds no dump open
+tb_sink_idle() {
+    t_wait "${2:-5}" _tb_sink_closed "$1"
+}
+
+# tb_sink_nmsgs - messages smtp-sink dumped into DIR, once it is idle
 tb_sink_nmsgs() {
-    sleep 0.2
+    tb_sink_idle "$1"
     find "$1" -type f -size +0 | wc -l
 }
 

@@ -55,6 +55,8 @@
 #                                   $TL_DIR/sink.NAME/
 #   tl_sink_ns NAME ADDR:PORT [opts...]  the same inside $TL_NETNS
 #   tl_sink_stop NAME
+#   tl_sink_idle NAME               until sink NAME has no transaction
+#                                   open (t/testlib.sh tb_sink_idle)
 #   tl_nmsgs NAME                   messages sink NAME received
 #   tl_msg NAME                     path of sink NAME's only message
 #   tl_unfold FILE                  FILE with folded lines joined
@@ -383,13 +385,14 @@ tl_pf_purge() {
     postsuper -c "$(tl_pf_dir "$1")" -d ALL >/dev/null 2>&1
 }
 
+# _tl_pf_empty - true when the queue of instance NAME is empty
+_tl_pf_empty() {
+    [ "$(tl_pf_count "$1")" = 0 ]
+}
+
 # tl_pf_wait_empty - wait until the queue of NAME is empty (default 20 s)
 tl_pf_wait_empty() {
-    local i n=$((${2:-20} * 5))
-    for ((i = 0; i < n; i++)); do
-        [ "$(tl_pf_count "$1")" = 0 ] && return 0
-        sleep 0.2
-    done
+    t_wait "${2:-20}" _tl_pf_empty "$1" && return 0
     tl_fail "queue of instance $1 not empty after ${2:-20}s: $(tl_pf_json "$1")"
 }
 
@@ -424,12 +427,8 @@ for line in sys.stdin:
 
 # tl_pf_wait_log - wait until the maillog of NAME matches REGEX
 tl_pf_wait_log() {
-    local i n=$((${3:-20} * 5)) f
-    f=$(tl_pf_dir "$1")/maillog
-    for ((i = 0; i < n; i++)); do
-        grep -Eq -- "$2" "$f" 2>/dev/null && return 0
-        sleep 0.2
-    done
+    t_wait "${3:-20}" grep -Eq -- "$2" "$(tl_pf_dir "$1")/maillog" 2>/dev/null &&
+        return 0
     tl_fail "maillog of $1 does not match /$2/ after ${3:-20}s"
 }
 
@@ -530,7 +529,12 @@ tl_sink_stop() {
     eval "$v="
 }
 
-# tl_nmsgs - number of messages sink NAME received
+# tl_sink_idle - wait until sink NAME has no transaction open (5 s)
+tl_sink_idle() {
+    tb_sink_idle "$TL_DIR/sink.$1"
+}
+
+# tl_nmsgs - number of messages sink NAME received (files, empty ones too)
 tl_nmsgs() {
     find "$TL_DIR/sink.$1" -type f 2>/dev/null | wc -l
 }
@@ -621,10 +625,16 @@ tl_send() {
         tl_fail "the gateway did not accept the message"
 }
 
-# tl_settle - wait until the gateway queue is empty and the sinks wrote
+# tl_settle - wait until the gateway queue is empty and no sink has a
+# transaction open (each wrote what it got: smtp-sink closes a dump
+# before its reply to the dot, and Postfix dequeues after that reply)
 tl_settle() {
+    local d
     tl_pf_wait_empty gw "${1:-20}"
-    sleep 0.3
+    for d in "$TL_DIR"/sink.*.pid; do
+        [ -f "$d" ] && tb_sink_idle "${d%.pid}"
+    done
+    return 0
 }
 
 # tl_expect_nmsgs - sink NAME must have received exactly COUNT messages
@@ -652,11 +662,7 @@ tl_expect_not_in_msg() {
 
 # tl_expect_milter_log - the milter's log must match REGEX (waits 5 s)
 tl_expect_milter_log() {
-    local i
-    for ((i = 0; i < 25; i++)); do
-        grep -Eq -- "$1" "$TL_DIR/milter.log" 2>/dev/null && return 0
-        sleep 0.2
-    done
+    t_wait 5 grep -Eq -- "$1" "$TL_DIR/milter.log" 2>/dev/null && return 0
     tl_fail "milter log does not match /$1/"
 }
 
@@ -676,7 +682,10 @@ tl_expect_deferred() {
     tl_pf_wait_deferred gw 20 >/dev/null
     echo "$TL_REASONS" | grep -Eq -- "$1" ||
         tl_fail "deferral reason does not match /$1/: $TL_REASONS"
-    sleep 0.3
+    # the attempt is over (deferred with a reason); the sinks hold no
+    # transaction open, so a copy that did get through is counted
+    tl_sink_idle internet
+    tl_sink_idle bounce
     tl_expect_nmsgs internet 0
     tl_expect_nmsgs bounce 0
     [ "$(tl_pf_count gw)" = 1 ] || tl_fail "want 1 message queued: $(tl_pf_json gw)"

@@ -51,11 +51,7 @@ ev_count() {
 
 # ev_wait - wait until COUNT (default 1) event=NAME lines (SECS, 10)
 ev_wait() {
-    local i n=$((${3:-10} * 10))
-    for ((i = 0; i < n; i++)); do
-        [ "$(ev_count "$1")" -ge "${2:-1}" ] && return 0
-        sleep 0.1
-    done
+    t_wait "${3:-10}" t_ge "${2:-1}" ev_count "$1" && return 0
     tl_fail "no ${2:-1} event=$1 lines after ${3:-10}s"
 }
 

@@ -64,11 +64,7 @@ pt_send() {
 
 # pt_wait_sink - wait until sink NAME has COUNT messages (default 20 s)
 pt_wait_sink() {
-    local i n=$((${3:-20} * 5))
-    for ((i = 0; i < n; i++)); do
-        [ "$(tl_nmsgs "$1")" -ge "$2" ] && return 0
-        sleep 0.2
-    done
+    t_wait "${3:-20}" t_ge "$2" tl_nmsgs "$1" && return 0
     tl_fail "sink $1 has $(tl_nmsgs "$1") messages after ${3:-20}s, want $2"
 }
 
@@ -79,11 +75,7 @@ pt_count_log() {
 
 # pt_wait_count_log - until COUNT milter log lines match REGEX (20 s)
 pt_wait_count_log() {
-    local i n=$((${3:-20} * 5))
-    for ((i = 0; i < n; i++)); do
-        [ "$(pt_count_log "$1")" -ge "$2" ] && return 0
-        sleep 0.2
-    done
+    t_wait "${3:-20}" t_ge "$2" pt_count_log "$1" && return 0
     tl_fail "milter log has $(pt_count_log "$1") lines matching /$1/, want $2"
 }
 

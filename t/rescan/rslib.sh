@@ -56,7 +56,7 @@ rs_conf() {
 
 # rs_dumps - messages sink NAME received to the end of data
 rs_dumps() {
-    sleep 0.2
+    tl_sink_idle "$1"
     find "$TL_DIR/sink.$1" -type f -size +0 2>/dev/null | wc -l
 }
 

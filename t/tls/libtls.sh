@@ -138,14 +138,28 @@ tt_send() {
     lt_send "$1" s@example.com r@example.com <"$LT_DIR/msg"
 }
 
-tt_pf_got() {
-    sleep 0.3
-    grep -c 'qmgr.*from=<s@example.com>' "$TT_PFLOG"
+# _tt_pf_quiet - true when the Postfix DLP has logged the end of every
+# smtpd session it logged the start of, and qmgr has picked up every
+# message cleanup took in (the log is one datagram queue to postlogd:
+# cleanup's line comes before smtpd's 250, so before its disconnect)
+_tt_pf_quiet() {
+    local c d m q
+    c=$(grep -c 'smtpd\[[0-9]*\]: connect from' "$TT_PFLOG")
+    d=$(grep -c 'smtpd\[[0-9]*\]: disconnect from' "$TT_PFLOG")
+    m=$(grep -c 'cleanup\[[0-9]*\]: [0-9A-F]*: message-id=' "$TT_PFLOG")
+    q=$(grep -c 'qmgr\[[0-9]*\]: [0-9A-F]*: from=' "$TT_PFLOG")
+    [ "$c" = "$d" ] && [ "$m" = "$q" ]
 }
 
+# tt_pf_got_from - messages from SENDER the Postfix DLP queued, once the
+# DLP is quiet (5 s at most)
 tt_pf_got_from() {
-    sleep 0.3
+    t_wait 5 _tt_pf_quiet
     grep -c "qmgr.*from=<$1>" "$TT_PFLOG"
+}
+
+tt_pf_got() {
+    tt_pf_got_from s@example.com
 }
 
 tt_pf_tls() {
