@@ -352,7 +352,8 @@ EOF
 }
 
 # _t_block_free - true when the SIZE ports from BASE are neither leased by
-# a live process nor listened on; BUSY says by what when not
+# a live process nor in LISTENING (an associative array of the ports
+# something listens on); BUSY says by what when not
 _t_block_free() {
     local base=$1 size=$2 p pid
     for ((p = base; p < base + size; p += 10)); do
@@ -363,7 +364,7 @@ _t_block_free() {
         fi
     done
     for ((p = base; p < base + size; p++)); do
-        if tb_listening "$p"; then
+        if [ -n "${LISTENING[$p]-}" ]; then
             BUSY="port $p is in use"
             return 1
         fi
@@ -374,9 +375,13 @@ _t_block_free() {
 # t_ports - allocate a block of SIZE ports (multiple of 10): $T_PORTBASE
 t_ports() {
     local size=$1 fd base start next p span=$((T_PORT_MAX - T_PORT_MIN)) BUSY=""
+    local -A LISTENING=()
     mkdir -p "$T_PORT_DIR" || "$TB_FAIL" "cannot make $T_PORT_DIR"
     exec {fd}>>"$T_PORT_DIR/lock"
     flock -w 60 "$fd" || "$TB_FAIL" "no lock on $T_PORT_DIR/lock in 60 s"
+    for p in $(ss -Hltn 2>/dev/null | awk '{ sub(/.*:/, "", $4); print $4 }'); do
+        LISTENING[$p]=1
+    done
     if [ -n "${T_PORTBASE-}" ]; then
         if ! _t_block_free "$T_PORTBASE" "$size"; then
             exec {fd}>&-
