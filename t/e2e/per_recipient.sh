@@ -25,7 +25,6 @@ tl_milter "$TL_DIR/dlp.conf"
 tl_send good@example.com blocked@example.com
 tl_settle
 tl_pf_wait_empty dlp
-sleep 0.3
 tl_expect_nmsgs internet 0
 tl_expect_nmsgs dlpout 1
 tl_expect_in_msg dlpout '^X-Rcpt-Args: <good@example\.com>( |$)'

@@ -638,8 +638,10 @@ tl_settle() {
 }
 
 # tl_expect_nmsgs - sink NAME must have received exactly COUNT messages
+# (counted once it has no transaction open)
 tl_expect_nmsgs() {
     local n
+    tl_sink_idle "$1"
     n=$(tl_nmsgs "$1")
     [ "$n" = "$2" ] || tl_fail "sink $1 received $n messages, want $2"
 }

@@ -162,6 +162,8 @@ tt_pf_got() {
     tt_pf_got_from s@example.com
 }
 
+# tt_pf_tls - TLS sessions the Postfix DLP logged, once it is quiet
 tt_pf_tls() {
+    t_wait 5 _tt_pf_quiet
     grep -c 'TLS connection established from' "$TT_PFLOG"
 }

@@ -51,8 +51,9 @@ tls_fails 3 encrypt "fingerprint = [ \"$good_fp\" ];" "fingerprint sha256=$self_
 tls_fails 3 verify "$ca fingerprint = [ \"$self_fp\" ];" "self-signed certificate"
 tls_fails 1 verify "$ca fingerprint = [ \"$(cat "$CERTS/expired.sha256")\" ];" "certificate has expired"
 # after a failed check not one command followed STARTTLS: Postfix saw
-# MAIL exactly in the sessions that delivered
-sleep 0.3
+# MAIL exactly in the sessions that delivered (once every session's end
+# is logged)
+t_wait 5 _tt_pf_quiet
 mails=$(grep 'smtpd.*disconnect from' "$TT_PFLOG" | grep -c ' mail=')
 [ "$mails" = "$got" ] || lt_fail "Postfix saw MAIL in $mails sessions, want $got"
 [ "$(grep 'smtpd.*disconnect from' "$TT_PFLOG" | grep -c ' starttls=1')" -ge 13 ] ||
