@@ -1,7 +1,9 @@
 # t/testlib.sh - helpers shared by the test harnesses (source it, do not
 # run it): t/lib/libtest.sh, t/milter/mtlib.sh, t/tls/libtls.sh (through
-# libtest.sh) and t/e2e/testlib.sh source it; tests call those harnesses'
-# own functions (lt_*, mt_*, tt_*, tl_*), not these.
+# libtest.sh), t/e2e/testlib.sh and t/daemon/daemonlib.sh source it.
+# Tests call t_conf (the one config writer) and t_wait (the one wait)
+# from here, and their harness's functions (lt_*, mt_*, tt_*, tl_*) for
+# the rest.
 #
 #   tb_tools                       default top_srcdir, top_builddir,
 #                                  SMTP_SINK and POSTFIX when make check
@@ -96,8 +98,10 @@
 # process and nothing listens on any of its ports; the lease files
 # ($T_PORT_DIR/slot.PORT, holding the pid of the test's shell) are
 # removed by t_ports_release, and a lease whose process is gone is free.
-# T_PORTBASE set by hand (debugging) is checked the same way and refused
-# when the block is taken.
+# T_PORTBASE set by hand (debugging; or "lt_init NAME PORTBASE", for a
+# test not converted yet) is checked the same way and refused when the
+# block is taken.  A second init of the same test (mt_init after tt_init)
+# keeps the block it has.
 
 T_PORT_DIR=${T_PORT_DIR:-/tmp/dlpbypass-ports}
 T_PORT_MIN=${T_PORT_MIN:-29000}
