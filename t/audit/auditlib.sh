@@ -1,6 +1,6 @@
 # t/audit/auditlib.sh - helpers of the audit trail tests (source it after
 # t/e2e/testlib.sh).
-#   at_conf FILE AUDIT WHAT HOST:PORT...  tl_dlp_conf plus an audit group
+#   at_conf FILE AUDIT WHAT HOST:PORT...  t_conf plus an audit group
 #                                   (audit.file AUDIT, audit.what WHAT)
 #   at_reload                       SIGHUP the milter, wait for its reload
 #   at_field FILE LINE EXPR         print the Python expression EXPR over
@@ -19,7 +19,7 @@ AT_RELOADS=0
 at_conf() {
     local file=$1 audit=$2 what=$3
     shift 3
-    tl_dlp_conf "$file" "$@"
+    t_conf "$file" "$@"
     cat >>"$file" <<EOF2
 audit: {
   file = "$audit";

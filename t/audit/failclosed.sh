@@ -8,7 +8,7 @@
 # bypassed and recorded.
 . "$(dirname "$0")/../e2e/testlib.sh"
 . "$(dirname "$0")/auditlib.sh"
-tl_init audit_failclosed 28340
+tl_init audit_failclosed
 
 trail=$TL_DIR/missing/audit.jsonl
 tl_setup

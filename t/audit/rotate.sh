@@ -7,7 +7,7 @@
 # restarted milter continues the chain of the existing file.
 . "$(dirname "$0")/../e2e/testlib.sh"
 . "$(dirname "$0")/auditlib.sh"
-tl_init audit_rotate 28320
+tl_init audit_rotate
 [ -x "$AT_AUDIT_BIN" ] || tl_skip "$AT_AUDIT_BIN is not built"
 
 trail=$TL_DIR/audit.jsonl

@@ -9,7 +9,7 @@
 # deleted, two lines are swapped.
 . "$(dirname "$0")/../e2e/testlib.sh"
 . "$(dirname "$0")/auditlib.sh"
-tl_init audit_trail 28300
+tl_init audit_trail
 [ -x "$AT_AUDIT_BIN" ] || tl_skip "$AT_AUDIT_BIN is not built"
 
 trail=$TL_DIR/audit/audit.jsonl

@@ -2,7 +2,7 @@
 # chaos.sh - randomized fault injection with a ground-truth oracle: the
 # invariant of DESIGN.md 3a checked for every message and every decision.
 #
-# A private Postfix sandwich (t/e2e/testlib.sh, ports 27000-27019) with
+# A private Postfix sandwich (t/e2e/testlib.sh) with
 # the milter in a network namespace of this test, where t/chaos/fleet.py
 # serves three DLP hosts on 10.201.0.1-3:25 whose modes change by epochs
 # (refused, SYN-dropped by iptables, up with a per-connection mix of 4xx/
@@ -28,7 +28,7 @@
 # reported without failing (default dlp-saw-forged-header: DESIGN 4 header
 # hygiene, not 3a; CHAOS_NOTE= makes it fatal).  Needs root (Postfix, netns).
 . "$(dirname "$0")/../e2e/testlib.sh"
-tl_init chaos 27000
+tl_init chaos
 
 CH=$top_srcdir/t/chaos
 SEED=${CHAOS_SEED:-$(((RANDOM << 15) | RANDOM))}
@@ -68,19 +68,11 @@ tl_pf_main gw \
 tl_pf_reload gw
 
 conf=$TL_DIR/dlp.conf
-{
-    echo "dlp: {"
-    tb_conf_servers $HOSTS
-    tb_conf_limits "$CONNECT" "$COMMAND" "$DATA" "$DEADLINE"
-    echo "  connect_stagger_ms = $STAGGER;"
-    echo "  health: { retry_min = $RMIN; retry_max = $RMAX; };"
-    echo "};"
-    echo "bypass: { enabled = true;"
-    echo "  budget: { max_messages = $BUDGET; state_file = \"$TL_DIR/budget.state\"; };"
-    echo "  never: { headers = ( \"^Sensitivity: *Company-Confidential\" ); };"
-    echo "};"
-    echo "milter: { allow_root = true; }; # tests run as root"
-} >"$conf"
+# shellcheck disable=SC2086 # HOSTS is a list of HOST:PORT
+T_CONNECT=$CONNECT T_COMMAND=$COMMAND T_DATA=$DATA T_DEADLINE=$DEADLINE \
+    T_DLP_EXTRA="connect_stagger_ms = $STAGGER; health: { retry_min = $RMIN; retry_max = $RMAX; };" \
+    T_BYPASS_EXTRA="budget: { max_messages = $BUDGET; state_file = \"$TL_DIR/budget.state\"; }; never: { headers = ( \"^Sensitivity: *Company-Confidential\" ); };" \
+    t_conf "$conf" $HOSTS
 echo "chaos: milter config: $(tr -s ' \n' ' ' <"$conf")"
 
 # the fleet, inside the namespace (its iptables rules are the namespace's)

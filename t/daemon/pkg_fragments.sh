@@ -12,13 +12,13 @@
 #     sender outside the local domains on an inside service, before any
 #     content, and takes a local one.
 . "$(dirname "$0")/../e2e/testlib.sh"
-tl_init pkg_fragments 28560
+tl_init pkg_fragments
 
 TL_REFLECT_NETS=127.0.0.2/32 # the "DLP server": not the test's client
 tl_setup
 
 # ---- 1. headers-only bounce ------------------------------------------------
-tl_dlp_conf "$TL_DIR/dlp.conf" "127.0.0.1:$(tl_port 6)"
+t_conf "$TL_DIR/dlp.conf" "127.0.0.1:$(tl_port 6)"
 tl_milter "$TL_DIR/dlp.conf"
 tl_sink dlp "$(tl_port 6)" -f . -B "550 5.7.1 blocked-by-DLP"
 cat >"$TL_DIR/msg" <<EOF

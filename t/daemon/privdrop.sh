@@ -13,7 +13,7 @@
 # stop it, SIGHUP reloads as nobody; SIGTERM stops it and removes the pid
 # file and the socket.
 . "$(dirname "$0")/../e2e/testlib.sh"
-tl_init privdrop 28500
+tl_init privdrop
 
 getent passwd nobody >/dev/null || tl_skip "no user nobody"
 getent group postfix >/dev/null || tl_skip "no group postfix"
@@ -28,10 +28,10 @@ install -d -o nobody -m 700 "$TL_DIR/spool"
 TL_MILTER_SOCKET_PF=unix:$sock
 tl_setup
 tl_sink dlp "$(tl_port 6)"
-TL_MILTER="user = \"nobody\"; socket_mode = \"0660\"; socket_group = \"postfix\";
+T_MILTER="user = \"nobody\"; socket_mode = \"0660\"; socket_group = \"postfix\";
   pidfile = \"$pidf\"; tmpdir = \"$TL_DIR/spool\"; spill_size = 4096;
   log = \"stderr\";" \
-    tl_dlp_conf "$TL_DIR/dlp.conf" "127.0.0.1:$(tl_port 6)"
+    t_conf "$TL_DIR/dlp.conf" "127.0.0.1:$(tl_port 6)"
 "$TL_MILTER_BIN" -n -c "$TL_DIR/dlp.conf" >"$TL_DIR/milter-n.out" 2>&1 ||
     tl_fail "config rejected: $(cat "$TL_DIR/milter-n.out")"
 

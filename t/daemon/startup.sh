@@ -10,7 +10,7 @@
 # a host-less inet: socket (milter.socket or -p), bad socket_mode,
 # syslog_facility, log, user and pidfile values with file and line, an
 # unknown user or socket_group; SIGUSR1 and SIGUSR2 do not stop it.
-# Ports 28520-28529 on 127.0.0.1.
+# Ports P (dd_init) to P+9 on 127.0.0.1.
 . "$(dirname "$0")/../testlib.sh"
 tb_tools
 M=$top_builddir/milter/dlpbypass-milter
@@ -38,7 +38,7 @@ expect() {
 }
 # conf FILE MILTER-LINES - a config whose DLP nothing listens on
 conf() {
-    printf 'dlp: {\n  servers = ( { host = "127.0.0.1"; port = 28529; } );\n};\n' >"$1"
+    printf 'dlp: {\n  servers = ( { host = "127.0.0.1"; port = %d; } );\n};\n' $((P + 9)) >"$1"
     printf 'milter: {\n%s\n};\n' "$2" >>"$1"
 }
 # stop_pidfile FILE - SIGTERM the milter of pid file FILE, wait until gone
@@ -64,12 +64,12 @@ ver=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"$/\1/p' "$top_builddir/config.h
     fail "-V printed '$(cat "$OUT")', want 'dlpbypass-milter $ver'"
 
 # -n: host-less inet sockets, bad values with file:line, unknown names
-conf "$D/c" '  socket = "inet:28520";'
+conf "$D/c" "  socket = \"inet:$P\";"
 run 1 -n -c "$D/c"
-expect "^$D/c: milter socket \"inet:28520\" has no host"
-conf "$D/c" '  socket = "inet:28520@127.0.0.1";'
+expect "^$D/c: milter socket \"inet:$P\" has no host"
+conf "$D/c" "  socket = \"inet:$P@127.0.0.1\";"
 run 0 -n -c "$D/c"
-run 1 -n -c "$D/c" -p inet6:28520
+run 1 -n -c "$D/c" -p "inet6:$P"
 expect 'has no host'
 for bad in 'socket_mode = "0999";' 'socket_mode = "10660";' \
     'syslog_facility = "mial";' 'log = "file";' 'user = "bad user";' \
@@ -96,7 +96,7 @@ run 0 -n -c "$D/c"
 expect "^$D/c: ok\$"
 
 # start-up failures without -f: on stderr, with the status
-printf 'dlp: {\n  servers = ( { host = "127.0.0.1"; port = 28529; } );\n};\nbogus = 1;\n' >"$D/bad"
+printf 'dlp: {\n  servers = ( { host = "127.0.0.1"; port = %d; } );\n};\nbogus = 1;\n' $((P + 9)) >"$D/bad"
 run 1 -c "$D/bad"
 expect "$D/bad:4: unknown key 'bogus'"
 conf "$D/c" "$base"
@@ -105,7 +105,7 @@ expect 'refusing to run as root: set milter.user or -u USER'
 [ -e "$run_dir/m.sock" ] && fail "the refused start left its socket"
 run 1 -c "$D/c" -u nosuchuser-dlp
 expect 'user "nosuchuser-dlp" does not exist'
-run 1 -c "$D/c" -p inet:28520
+run 1 -c "$D/c" -p "inet:$P"
 expect 'has no host: it would listen on every interface'
 run 3 -c "$D/c" -u nobody -p "unix:$D/missing/m.sock"
 expect "directory $D/missing of the milter socket $D/missing/m.sock does not exist"
@@ -145,10 +145,11 @@ stop_pidfile "$run_dir/m.pid"
 python3 -c '
 import socket, sys, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", 28521)); s.listen(1); print("up", flush=True); time.sleep(30)' \
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); print("up", flush=True); time.sleep(30)' \
+    $((P + 1)) \
     >"$D/busy.out" 2>&1 &
 PIDS="$PIDS $!"
-tb_wait_port 28521 5 || fail "the port-holder did not start"
-run 4 -c "$D/c" -u nobody -p inet:28521@127.0.0.1
-expect 'cannot open the milter socket inet:28521@127.0.0.1: Address already in use'
+tb_wait_port $((P + 1)) 5 || fail "the port-holder did not start"
+run 4 -c "$D/c" -u nobody -p "inet:$((P + 1))@127.0.0.1"
+expect "cannot open the milter socket inet:$((P + 1))@127.0.0.1: Address already in use"
 echo "PASS: startup"

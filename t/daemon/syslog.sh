@@ -78,7 +78,7 @@ stop() {
 }
 conf() { # conf MILTER-LINES
     {
-        printf 'dlp: {\n  servers = ( { host = "127.0.0.1"; port = 28529; } );\n};\n'
+        printf 'dlp: {\n  servers = ( { host = "127.0.0.1"; port = %d; } );\n};\n' $((P + 9))
         printf 'milter: {\n  socket = "unix:%s/m.sock"; allow_root = true;\n  %s\n};\n' \
             "$D" "$1"
     } >"$D/c"

@@ -3,10 +3,10 @@
 # false: the message is not delivered unscanned; it waits in the deferred
 # queue with a 4.4.1 reason naming the DLP host, and goes nowhere.
 . "$(dirname "$0")/testlib.sh"
-tl_init bypass_disabled 22200
+tl_init bypass_disabled
 
 tl_setup
-TL_BYPASS=false tl_dlp_conf "$TL_DIR/dlp.conf" \
+T_BYPASS=false t_conf "$TL_DIR/dlp.conf" \
     "127.0.0.1:$(tl_port 6)" "127.0.0.1:$(tl_port 7)"
 tl_milter "$TL_DIR/dlp.conf"
 tl_send rcpt@example.com

@@ -5,11 +5,11 @@
 # the Received: headers Postfix prepends.  The envelope is the original
 # one, and the DLP got the message exactly once.
 . "$(dirname "$0")/testlib.sh"
-tl_init content 22220
+tl_init content
 
 tl_setup
 tl_sink dlp "$(tl_port 6)"
-tl_dlp_conf "$TL_DIR/dlp.conf" "127.0.0.1:$(tl_port 6)"
+t_conf "$TL_DIR/dlp.conf" "127.0.0.1:$(tl_port 6)"
 tl_milter "$TL_DIR/dlp.conf"
 
 long=$(printf 'x%.0s' $(seq 1 900))

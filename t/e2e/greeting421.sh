@@ -7,7 +7,7 @@ tl_init greeting421 22140
 
 tl_setup
 tl_sink busy "$(tl_port 6)" -Q CONNECT
-tl_dlp_conf "$TL_DIR/dlp.conf" "127.0.0.1:$(tl_port 6)"
+t_conf "$TL_DIR/dlp.conf" "127.0.0.1:$(tl_port 6)"
 tl_milter "$TL_DIR/dlp.conf"
 tl_send rcpt@example.com
 tl_expect_deferred "DLP [^ ]*:$(tl_port 6) said: 421 "

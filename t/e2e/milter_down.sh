@@ -4,13 +4,13 @@
 # delivered unscanned.  Once the milter runs, "postqueue -f" hands the
 # message to the DLP, which gets it exactly once.
 . "$(dirname "$0")/testlib.sh"
-tl_init milter_down 22300
+tl_init milter_down
 
 tl_setup
 tl_sink dlp "$(tl_port 6)"
 tl_send rcpt@example.com
 tl_expect_deferred "said: 4[0-9][0-9] 4\.7\.1 "
-tl_dlp_conf "$TL_DIR/dlp.conf" "127.0.0.1:$(tl_port 6)"
+t_conf "$TL_DIR/dlp.conf" "127.0.0.1:$(tl_port 6)"
 tl_milter "$TL_DIR/dlp.conf"
 tl_pf_flush gw
 tl_settle

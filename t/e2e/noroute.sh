@@ -4,7 +4,7 @@
 # for the DLP's address (10.200.0.1, which exists nowhere).  Bypass,
 # delivered once with "X-DLP-Bypass: unreachable", decided at once.
 . "$(dirname "$0")/testlib.sh"
-tl_init noroute 22040
+tl_init noroute
 
 tl_netns
 tl_in_ns ip route add unreachable 10.200.0.1/32 ||
@@ -12,7 +12,7 @@ tl_in_ns ip route add unreachable 10.200.0.1/32 ||
 # the gateway (host namespace) reaches the milter through a unix socket
 TL_MILTER_SOCKET_PF=unix:$TL_DIR/milter.sock
 tl_setup
-tl_dlp_conf "$TL_DIR/dlp.conf" "10.200.0.1:10025"
+t_conf "$TL_DIR/dlp.conf" "10.200.0.1:10025"
 tl_milter "$TL_DIR/dlp.conf" "unix:$TL_DIR/milter.sock"
 tl_send rcpt@example.com
 tl_expect_bypassed unreachable

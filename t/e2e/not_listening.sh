@@ -3,11 +3,11 @@
 # (it listens on another one): the configured port refuses, so the message
 # is bypassed like any unreachable host, and the DLP gets nothing.
 . "$(dirname "$0")/testlib.sh"
-tl_init not_listening 22080
+tl_init not_listening
 
 tl_setup
 tl_sink dlp "$(tl_port 7)"
-tl_dlp_conf "$TL_DIR/dlp.conf" "127.0.0.1:$(tl_port 6)"
+t_conf "$TL_DIR/dlp.conf" "127.0.0.1:$(tl_port 6)"
 tl_milter "$TL_DIR/dlp.conf"
 tl_send rcpt@example.com
 tl_expect_bypassed unreachable

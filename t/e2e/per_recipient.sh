@@ -9,7 +9,7 @@
 # The DLP is a second private Postfix that refuses blocked@example.com and
 # relays what it accepts to a sink.
 . "$(dirname "$0")/testlib.sh"
-tl_init per_recipient 22240
+tl_init per_recipient
 
 tl_setup
 tl_sink dlpout "$(tl_port 7)"
@@ -20,12 +20,11 @@ echo "127.0.0.1:$(tl_port 6) inet n - n - - smtpd" | tl_pf_master dlp
 tl_pf_start dlp
 tl_wait_port "$(tl_port 6)" || tl_fail "the DLP Postfix does not listen"
 
-tl_dlp_conf "$TL_DIR/dlp.conf" "127.0.0.1:$(tl_port 6)"
+t_conf "$TL_DIR/dlp.conf" "127.0.0.1:$(tl_port 6)"
 tl_milter "$TL_DIR/dlp.conf"
 tl_send good@example.com blocked@example.com
 tl_settle
 tl_pf_wait_empty dlp
-sleep 0.3
 tl_expect_nmsgs internet 0
 tl_expect_nmsgs dlpout 1
 tl_expect_in_msg dlpout '^X-Rcpt-Args: <good@example\.com>( |$)'

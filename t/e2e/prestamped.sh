@@ -7,7 +7,7 @@
 # bypassed copy reaches the Internet carrying only the milter's own
 # "X-DLP-Bypass: unreachable" and no X-CFilter-Loop.
 . "$(dirname "$0")/testlib.sh"
-tl_init prestamped 22320
+tl_init prestamped
 
 # prestamped_msg FILE SUBJECT - a message with the forged fields
 prestamped_msg() {
@@ -30,7 +30,7 @@ tl_setup
 tl_sink dlp "$(tl_port 6)"
 
 # 1. the DLP is up: it never sees the forged fields
-tl_dlp_conf "$TL_DIR/dlp.conf" "127.0.0.1:$(tl_port 6)"
+t_conf "$TL_DIR/dlp.conf" "127.0.0.1:$(tl_port 6)"
 tl_milter "$TL_DIR/dlp.conf"
 prestamped_msg "$TL_DIR/msg" "to the DLP"
 tl_smtp "$(tl_port 0)" sender@sender.test rcpt@example.com <"$TL_DIR/msg" ||
@@ -46,7 +46,7 @@ tl_expect_milter_log "verdict=delivered reason=accepted "
 
 # 2. the DLP is down: bypassed, only our own header goes out
 tl_milter_stop
-tl_dlp_conf "$TL_DIR/dlp.conf" "127.0.0.1:$(tl_port 7)" # nothing listens
+t_conf "$TL_DIR/dlp.conf" "127.0.0.1:$(tl_port 7)" # nothing listens
 tl_milter "$TL_DIR/dlp.conf"
 prestamped_msg "$TL_DIR/msg" "bypassed"
 tl_smtp "$(tl_port 0)" sender@sender.test rcpt@example.com <"$TL_DIR/msg" ||

@@ -4,11 +4,11 @@
 # message reaches the DLP exactly once and is neither delivered directly
 # nor left in the queue.
 . "$(dirname "$0")/testlib.sh"
-tl_init recover 22260
+tl_init recover
 
 tl_setup
 tl_sink busy "$(tl_port 6)" -r MAIL -b "451 4.3.2 DLP-overloaded"
-tl_dlp_conf "$TL_DIR/dlp.conf" "127.0.0.1:$(tl_port 6)"
+t_conf "$TL_DIR/dlp.conf" "127.0.0.1:$(tl_port 6)"
 tl_milter "$TL_DIR/dlp.conf"
 tl_send rcpt@example.com
 tl_expect_deferred "DLP-overloaded"

@@ -5,7 +5,7 @@
 # DLP host's message is delivered directly, once, with no milter running
 # (had it gone through dlpscan again it would wait in the queue).
 . "$(dirname "$0")/testlib.sh"
-tl_init reflect 22280
+tl_init reflect
 
 command -v python3 >/dev/null || tl_skip "python3 is needed to send from 127.0.0.2"
 TL_REFLECT_NETS=127.0.0.2/32

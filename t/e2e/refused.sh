@@ -3,10 +3,10 @@
 # (nothing listens on its port).  The message is bypassed: delivered
 # directly to the Internet once, stamped "X-DLP-Bypass: unreachable".
 . "$(dirname "$0")/testlib.sh"
-tl_init refused 22020
+tl_init refused
 
 tl_setup
-tl_dlp_conf "$TL_DIR/dlp.conf" "127.0.0.1:$(tl_port 6)"
+t_conf "$TL_DIR/dlp.conf" "127.0.0.1:$(tl_port 6)"
 tl_milter "$TL_DIR/dlp.conf"
 tl_send rcpt@example.com
 tl_expect_bypassed unreachable

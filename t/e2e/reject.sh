@@ -3,10 +3,10 @@
 # after the final dot.  The message is bounced: the sender gets one DSN
 # that carries the DLP's text, and nothing is delivered or kept.
 . "$(dirname "$0")/testlib.sh"
-tl_init reject 22180
+tl_init reject
 
 tl_setup
-tl_dlp_conf "$TL_DIR/dlp.conf" "127.0.0.1:$(tl_port 6)"
+t_conf "$TL_DIR/dlp.conf" "127.0.0.1:$(tl_port 6)"
 tl_milter "$TL_DIR/dlp.conf"
 n=0
 for step in RCPT .; do

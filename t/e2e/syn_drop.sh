@@ -4,7 +4,7 @@
 # and iptables drops every TCP packet to it.  After the 1 s connect
 # timeout the host counts as unreachable: bypass, delivered once.
 . "$(dirname "$0")/testlib.sh"
-tl_init syn_drop 22060
+tl_init syn_drop
 
 command -v iptables >/dev/null || tl_skip "iptables is not installed"
 tl_netns
@@ -14,7 +14,7 @@ tl_in_ns iptables -A INPUT -d 10.200.0.2 -p tcp -j DROP ||
     tl_skip "iptables refused a rule in the namespace"
 TL_MILTER_SOCKET_PF=unix:$TL_DIR/milter.sock
 tl_setup
-TL_CONNECT=1 tl_dlp_conf "$TL_DIR/dlp.conf" "10.200.0.2:10025"
+T_CONNECT=1 t_conf "$TL_DIR/dlp.conf" "10.200.0.2:10025"
 tl_milter "$TL_DIR/dlp.conf" "unix:$TL_DIR/milter.sock"
 tl_send rcpt@example.com
 tl_expect_bypassed unreachable

@@ -6,10 +6,10 @@
 # command)" that Postfix's dlpscan client adds for the step it was at
 # appears once: the milter's reply does not repeat it.
 . "$(dirname "$0")/testlib.sh"
-tl_init tempfail_steps 22160
+tl_init tempfail_steps
 
 tl_setup
-tl_dlp_conf "$TL_DIR/dlp.conf" "127.0.0.1:$(tl_port 6)"
+t_conf "$TL_DIR/dlp.conf" "127.0.0.1:$(tl_port 6)"
 tl_milter "$TL_DIR/dlp.conf"
 for step in MAIL RCPT DATA .; do
     name=busy_${step/./dot}

@@ -2,9 +2,11 @@
 # (source it, do not run it).  Needs root: Postfix's master runs as root
 # and network namespaces need CAP_NET_ADMIN; tests skip (77) otherwise.
 #
-# A test calls tl_init NAME PORTBASE once.  It gets a private directory
-# $TL_DIR (mode 755: Postfix and smtp-sink drop privileges), uses only
-# 127.0.0.1 ports PORTBASE..PORTBASE+19, and at exit everything it started
+# A test calls tl_init NAME once.  It gets a private directory $TL_DIR
+# (mode 755: Postfix and smtp-sink drop privileges), a block of 20 ports
+# PORTBASE..PORTBASE+19 on 127.0.0.1 allocated by t_ports (t/testlib.sh;
+# tl_init NAME PORTBASE asks for that block: only for tests not converted
+# yet, refused when the block is taken), and at exit everything it started
 # is stopped by pid / by its own config directory, namespaces deleted and
 # $TL_DIR removed (kept when TL_KEEP=1, and its logs printed on failure).
 #
@@ -40,11 +42,9 @@
 #                                   the fragments with their ports moved to
 #                                   1/2/3, relayhost port 4, sender.test
 #                                   mail to port 5; started
-#   tl_dlp_conf FILE HOST:PORT...   write a milter config (TL_BYPASS,
-#                                   TL_CONNECT, TL_COMMAND, TL_DATA,
-#                                   TL_DEADLINE override the defaults;
-#                                   TL_MILTER: more milter: group lines;
-#                                   milter.allow_root is always true)
+#   t_conf FILE HOST:PORT...        write a milter config (t/testlib.sh;
+#                                   defaults here: timeouts 1 1 2,
+#                                   deadline 8)
 #   tl_milter CONF [SOCKET]         start dlpbypass-milter -f in the
 #                                   background (socket default: port 3);
 #                                   with TL_NETNS set, inside that namespace
@@ -55,6 +55,8 @@
 #                                   $TL_DIR/sink.NAME/
 #   tl_sink_ns NAME ADDR:PORT [opts...]  the same inside $TL_NETNS
 #   tl_sink_stop NAME
+#   tl_sink_idle NAME               until sink NAME has no transaction
+#                                   open (t/testlib.sh tb_sink_idle)
 #   tl_nmsgs NAME                   messages sink NAME received
 #   tl_msg NAME                     path of sink NAME's only message
 #   tl_unfold FILE                  FILE with folded lines joined
@@ -91,9 +93,12 @@ TL_MILTER_PID=""
 # tl_init - set up a test: name, port block, private directory, cleanup
 tl_init() {
     TL_NAME=$1
-    TL_PORTBASE=$2
     TB_FAIL=tl_fail
     tb_tools
+    [ -n "${2-}" ] && T_PORTBASE=$2
+    t_ports 20
+    TL_PORTBASE=$T_PORTBASE
+    t_conf_defaults 1 1 2 8
     TL_MILTER_BIN=${TL_MILTER_BIN:-$top_builddir/milter/dlpbypass-milter}
     if [ "$(id -u)" != 0 ]; then
         tl_skip "needs root (starts a private Postfix instance)"
@@ -174,6 +179,7 @@ tl_cleanup() {
         ip netns pids "$n" 2>/dev/null | xargs -r kill -9 2>/dev/null
         ip netns del "$n" 2>/dev/null
     done
+    t_ports_release
     if [ "${TL_KEEP-}" = 1 ]; then
         echo "kept $TL_DIR"
     else
@@ -379,13 +385,14 @@ tl_pf_purge() {
     postsuper -c "$(tl_pf_dir "$1")" -d ALL >/dev/null 2>&1
 }
 
+# _tl_pf_empty - true when the queue of instance NAME is empty
+_tl_pf_empty() {
+    [ "$(tl_pf_count "$1")" = 0 ]
+}
+
 # tl_pf_wait_empty - wait until the queue of NAME is empty (default 20 s)
 tl_pf_wait_empty() {
-    local i n=$((${2:-20} * 5))
-    for ((i = 0; i < n; i++)); do
-        [ "$(tl_pf_count "$1")" = 0 ] && return 0
-        sleep 0.2
-    done
+    t_wait "${2:-20}" _tl_pf_empty "$1" && return 0
     tl_fail "queue of instance $1 not empty after ${2:-20}s: $(tl_pf_json "$1")"
 }
 
@@ -420,12 +427,8 @@ for line in sys.stdin:
 
 # tl_pf_wait_log - wait until the maillog of NAME matches REGEX
 tl_pf_wait_log() {
-    local i n=$((${3:-20} * 5)) f
-    f=$(tl_pf_dir "$1")/maillog
-    for ((i = 0; i < n; i++)); do
-        grep -Eq -- "$2" "$f" 2>/dev/null && return 0
-        sleep 0.2
-    done
+    t_wait "${3:-20}" grep -Eq -- "$2" "$(tl_pf_dir "$1")/maillog" 2>/dev/null &&
+        return 0
     tl_fail "maillog of $1 does not match /$2/ after ${3:-20}s"
 }
 
@@ -459,26 +462,6 @@ tl_gateway() {
     tl_pf_start gw
     tl_wait_port "$(tl_port 0)" || tl_fail "gateway smtpd does not listen"
     tl_wait_port "$(tl_port 1)" || tl_fail "gateway :10025 smtpd does not listen"
-}
-
-# tl_dlp_conf - write a milter configuration with DLP servers HOST:PORT...
-tl_dlp_conf() {
-    local file=$1
-    shift
-    {
-        echo "dlp: {"
-        tb_conf_servers "$@"
-        tb_conf_limits "${TL_CONNECT:-1}" "${TL_COMMAND:-1}" "${TL_DATA:-2}" \
-            "${TL_DEADLINE:-8}"
-        echo "};"
-        echo "bypass: {"
-        echo "  enabled = ${TL_BYPASS:-true};"
-        echo "};"
-        echo "milter: {"
-        echo "  allow_root = true; # tests run as root with no milter.user"
-        [ -n "${TL_MILTER-}" ] && echo "  $TL_MILTER"
-        echo "};"
-    } >"$file"
 }
 
 # tl_milter - start the milter with config CONF on SOCKET (default port 3)
@@ -546,7 +529,12 @@ tl_sink_stop() {
     eval "$v="
 }
 
-# tl_nmsgs - number of messages sink NAME received
+# tl_sink_idle - wait until sink NAME has no transaction open (5 s)
+tl_sink_idle() {
+    tb_sink_idle "$TL_DIR/sink.$1"
+}
+
+# tl_nmsgs - number of messages sink NAME received (files, empty ones too)
 tl_nmsgs() {
     find "$TL_DIR/sink.$1" -type f 2>/dev/null | wc -l
 }
@@ -637,15 +625,23 @@ tl_send() {
         tl_fail "the gateway did not accept the message"
 }
 
-# tl_settle - wait until the gateway queue is empty and the sinks wrote
+# tl_settle - wait until the gateway queue is empty and no sink has a
+# transaction open (each wrote what it got: smtp-sink closes a dump
+# before its reply to the dot, and Postfix dequeues after that reply)
 tl_settle() {
+    local d
     tl_pf_wait_empty gw "${1:-20}"
-    sleep 0.3
+    for d in "$TL_DIR"/sink.*.pid; do
+        [ -f "$d" ] && tb_sink_idle "${d%.pid}"
+    done
+    return 0
 }
 
 # tl_expect_nmsgs - sink NAME must have received exactly COUNT messages
+# (counted once it has no transaction open)
 tl_expect_nmsgs() {
     local n
+    tl_sink_idle "$1"
     n=$(tl_nmsgs "$1")
     [ "$n" = "$2" ] || tl_fail "sink $1 received $n messages, want $2"
 }
@@ -668,11 +664,7 @@ tl_expect_not_in_msg() {
 
 # tl_expect_milter_log - the milter's log must match REGEX (waits 5 s)
 tl_expect_milter_log() {
-    local i
-    for ((i = 0; i < 25; i++)); do
-        grep -Eq -- "$1" "$TL_DIR/milter.log" 2>/dev/null && return 0
-        sleep 0.2
-    done
+    t_wait 5 grep -Eq -- "$1" "$TL_DIR/milter.log" 2>/dev/null && return 0
     tl_fail "milter log does not match /$1/"
 }
 
@@ -692,7 +684,10 @@ tl_expect_deferred() {
     tl_pf_wait_deferred gw 20 >/dev/null
     echo "$TL_REASONS" | grep -Eq -- "$1" ||
         tl_fail "deferral reason does not match /$1/: $TL_REASONS"
-    sleep 0.3
+    # the attempt is over (deferred with a reason); the sinks hold no
+    # transaction open, so a copy that did get through is counted
+    tl_sink_idle internet
+    tl_sink_idle bounce
     tl_expect_nmsgs internet 0
     tl_expect_nmsgs bounce 0
     [ "$(tl_pf_count gw)" = 1 ] || tl_fail "want 1 message queued: $(tl_pf_json gw)"

@@ -4,11 +4,11 @@
 # out host and every other unreachable: bypass, delivered once, stamped
 # "X-DLP-Bypass: session_timeout"; the stalled host got nothing.
 . "$(dirname "$0")/testlib.sh"
-tl_init timeout_alone 22100
+tl_init timeout_alone
 
 tl_setup
 tl_sink stall "$(tl_port 6)" -W CONNECT:30
-tl_dlp_conf "$TL_DIR/dlp.conf" "127.0.0.1:$(tl_port 6)" "127.0.0.1:$(tl_port 7)"
+t_conf "$TL_DIR/dlp.conf" "127.0.0.1:$(tl_port 6)" "127.0.0.1:$(tl_port 7)"
 tl_milter "$TL_DIR/dlp.conf"
 tl_send rcpt@example.com
 tl_expect_bypassed session_timeout

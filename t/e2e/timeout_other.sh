@@ -4,12 +4,12 @@
 # host decides, so the message is delivered to DLP once, and neither
 # delivered directly nor kept.
 . "$(dirname "$0")/testlib.sh"
-tl_init timeout_other 22120
+tl_init timeout_other
 
 tl_setup
 tl_sink stall "$(tl_port 6)" -W CONNECT:30
 tl_sink dlp "$(tl_port 7)"
-tl_dlp_conf "$TL_DIR/dlp.conf" "127.0.0.1:$(tl_port 6)" "127.0.0.1:$(tl_port 7)"
+t_conf "$TL_DIR/dlp.conf" "127.0.0.1:$(tl_port 6)" "127.0.0.1:$(tl_port 7)"
 tl_milter "$TL_DIR/dlp.conf"
 tl_send rcpt@example.com
 tl_settle

@@ -10,7 +10,7 @@
 # counted and logged, exactly.
 . "$(dirname "$0")/../e2e/testlib.sh"
 . "$(dirname "$0")/evlib.sh"
-tl_init events_alert_hang 28240
+tl_init events_alert_hang
 
 N=15
 TIMEOUT=10
@@ -45,7 +45,7 @@ hung_sleep() {
 }
 
 # without an alert command
-tl_dlp_conf "$TL_DIR/plain.conf" "$dlp"
+t_conf "$TL_DIR/plain.conf" "$dlp"
 tl_milter "$TL_DIR/plain.conf"
 plain=$(send_n plain)
 tl_milter_stop
@@ -59,7 +59,7 @@ sleep $mark # a child of the command: its whole group is killed
 exit 0
 SH
 chmod 755 "$TL_DIR/hang.sh"
-tl_dlp_conf "$TL_DIR/hang.conf" "$dlp"
+t_conf "$TL_DIR/hang.conf" "$dlp"
 ev_alert_conf "$TL_DIR/hang.conf" "$TL_DIR/hang.sh" \
     "timeout = $TIMEOUT; max_running = 1; burst = 1000;"
 tl_milter "$TL_DIR/hang.conf"

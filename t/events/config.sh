@@ -9,7 +9,7 @@
 # the milter goes on; postfix-conf/alert-webhook.sh posts the JSON.
 . "$(dirname "$0")/../e2e/testlib.sh"
 . "$(dirname "$0")/evlib.sh"
-tl_init events_config 28280
+tl_init events_config
 
 dlp=127.0.0.1:$(tl_port 6)
 c=$TL_DIR/dlp.conf
@@ -19,7 +19,7 @@ chmod 644 "$TL_DIR/noexec.sh"
 
 # bad ALERT-GROUP-BODY REGEX - -n refuses it with REGEX
 bad() {
-    tl_dlp_conf "$c" "$dlp"
+    t_conf "$c" "$dlp"
     printf 'alert: {\n  %s\n};\n' "$1" >>"$c"
     "$TL_MILTER_BIN" -n -c "$c" >"$TL_DIR/n.out" 2>&1 &&
         tl_fail "-n accepted alert: { $1 }"
@@ -35,7 +35,7 @@ bad 'max_running = 65;' 'alert\.max_running: 65 is out of range'
 bad 'burst = 0;' 'alert\.burst: 0 is out of range'
 bad 'interval = 0;' 'alert\.interval: 0 is out of range'
 bad 'colour = "red";' "unknown key 'alert\.colour'"
-tl_dlp_conf "$c" "$dlp"
+t_conf "$c" "$dlp"
 ev_alert_conf "$c" "$TL_DIR/alert.sh" "timeout = 3; max_running = 2; burst = 5; interval = 10;"
 "$TL_MILTER_BIN" -n -c "$c" >"$TL_DIR/n.out" 2>&1 || tl_fail "-n refused a good alert group: $(cat "$TL_DIR/n.out")"
 

@@ -1,5 +1,5 @@
 # t/events/evlib.sh - helpers of the event tests (source it after
-# t/e2e/testlib.sh).  Ports 28200-28299: one block of 20 per test.
+# t/e2e/testlib.sh).  A block of 20 ports per test (tl_init).
 #
 #   ev_alert_script FILE [SLEEP]   an alert command that writes its stdin
 #                                  to $TL_DIR/alerts/N.json and its
@@ -51,11 +51,7 @@ ev_count() {
 
 # ev_wait - wait until COUNT (default 1) event=NAME lines (SECS, 10)
 ev_wait() {
-    local i n=$((${3:-10} * 10))
-    for ((i = 0; i < n; i++)); do
-        [ "$(ev_count "$1")" -ge "${2:-1}" ] && return 0
-        sleep 0.1
-    done
+    t_wait "${3:-10}" t_ge "${2:-1}" ev_count "$1" && return 0
     tl_fail "no ${2:-1} event=$1 lines after ${3:-10}s"
 }
 

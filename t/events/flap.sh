@@ -8,13 +8,13 @@
 # (suppressed=N, N >= 1, in the line and in the alert's JSON).
 . "$(dirname "$0")/../e2e/testlib.sh"
 . "$(dirname "$0")/evlib.sh"
-tl_init events_flap 28220
+tl_init events_flap
 
 port=$(tl_port 6)
 dlp=127.0.0.1:$port
 tl_setup
 ev_alert_script "$TL_DIR/alert.sh"
-tl_dlp_conf "$TL_DIR/dlp.conf" "$dlp"
+t_conf "$TL_DIR/dlp.conf" "$dlp"
 # a down host is tried again after 1 s, always (no growing backoff)
 sed -i 's/^dlp: {$/dlp: {\n  health: { retry_min = 1; retry_max = 1; };/' "$TL_DIR/dlp.conf"
 ev_alert_conf "$TL_DIR/dlp.conf" "$TL_DIR/alert.sh" \

@@ -8,13 +8,13 @@
 # environment variables.
 . "$(dirname "$0")/../e2e/testlib.sh"
 . "$(dirname "$0")/evlib.sh"
-tl_init events_outage 28200
+tl_init events_outage
 
 dlp=127.0.0.1:$(tl_port 6)
 tl_setup
 tl_sink dlp "$(tl_port 6)"
 ev_alert_script "$TL_DIR/alert.sh"
-tl_dlp_conf "$TL_DIR/dlp.conf" "$dlp"
+t_conf "$TL_DIR/dlp.conf" "$dlp"
 ev_alert_conf "$TL_DIR/dlp.conf" "$TL_DIR/alert.sh" "timeout = 5;"
 tl_milter "$TL_DIR/dlp.conf"
 

@@ -8,7 +8,7 @@
 # same host takes the mail and no such event is logged.
 . "$(dirname "$0")/../e2e/testlib.sh"
 . "$(dirname "$0")/evlib.sh"
-tl_init events_tls_verify 28260
+tl_init events_tls_verify
 
 command -v openssl >/dev/null || tl_skip "the openssl command is not installed"
 CERTS=$top_builddir/t/tls/certs
@@ -29,9 +29,8 @@ ev_alert_script "$TL_DIR/alert.sh"
 
 # conf LEVEL - the configuration at dlp.tls.level LEVEL
 conf() {
-    tl_dlp_conf "$TL_DIR/dlp.conf" "$dlp"
-    sed -i "s|^dlp: {\$|dlp: {\\n  tls: { level = \"$1\"; ca_file = \"$CERTS/ca.pem\"; };|" \
-        "$TL_DIR/dlp.conf"
+    T_TLS=$1 T_TLS_EXTRA="ca_file = \"$CERTS/ca.pem\";" \
+        t_conf "$TL_DIR/dlp.conf" "$dlp"
     ev_alert_conf "$TL_DIR/dlp.conf" "$TL_DIR/alert.sh" "burst = 2;"
 }
 

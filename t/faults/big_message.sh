@@ -4,10 +4,10 @@
 # growth of its resident set while it handles the message stays under
 # 8 MB (measured from /proc, printed).  The verdict is right: the DLP
 # received the whole message exactly once, intact, nothing went to the
-# Internet directly.  Private Postfix sandwich; ports 26060-26079.
+# Internet directly.  Private Postfix sandwich
 # BIG_MBYTES changes the size (default 100).
 . "$(dirname "$0")/../e2e/testlib.sh"
-tl_init big_message 26060
+tl_init big_message
 MB=${BIG_MBYTES:-100}
 command -v python3 >/dev/null || tl_skip "python3 is not installed"
 avail=$(df -Pm "$TL_DIR" | awk 'NR == 2 { print $4 }')
@@ -17,9 +17,9 @@ tl_setup
 tl_pf_main gw "message_size_limit = 0" "mailbox_size_limit = 0"
 tl_pf_reload gw
 tl_sink dlp "$(tl_port 6)"
-TL_COMMAND=30 TL_DATA=120 TL_DEADLINE=20 \
-    TL_MILTER="spill_size = 1048576; tmpdir = \"$TL_DIR\";" \
-    tl_dlp_conf "$TL_DIR/dlp.conf" "127.0.0.1:$(tl_port 6)"
+T_COMMAND=30 T_DATA=120 T_DEADLINE=20 \
+    T_MILTER="spill_size = 1048576; tmpdir = \"$TL_DIR\";" \
+    t_conf "$TL_DIR/dlp.conf" "127.0.0.1:$(tl_port 6)"
 tl_milter "$TL_DIR/dlp.conf"
 pid=$TL_MILTER_PID
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status"; }

@@ -6,14 +6,14 @@
 # data early) must receive each as exactly one message, canonical CRLF,
 # correctly dot-stuffed (it un-stuffs to the canonical text), and no
 # command smuggled in the body may reach it as a command.
-# dlpsend (the library) against smtp-sink; ports 26020-26029.
+# dlpsend (the library) against smtp-sink
 . "$(dirname "$0")/../lib/libtest.sh"
-lt_init body_canon 26020
+lt_init body_canon
 command -v python3 >/dev/null || { echo "SKIP: python3 is not installed"; exit 77; }
 cases=$(python3 "$(dirname "$0")/bodycases.py" write "$LT_DIR") ||
     lt_fail "cannot write the cases"
 lt_sink 0 -v
-lt_conf "$LT_DIR/c" 0
+t_conf "$LT_DIR/c" 0
 for name in $cases; do
     rm -f "$LT_DIR"/sink0/*
     lt_send "$LT_DIR/c" s@example.com r@example.com <"$LT_DIR/$name.in"

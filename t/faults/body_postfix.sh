@@ -8,9 +8,9 @@
 # two bodies must be equal except that a bare CR is a space in the DLP's
 # copy (DESIGN.md: canonical CRLF, Postfix 3.9 cleanup_replace_stray_cr_lf);
 # each message arrives exactly once at each place, and no smuggled message
-# ever appears.  Private Postfix sandwich; ports 26120-26139.
+# ever appears.  Private Postfix sandwich
 . "$(dirname "$0")/../e2e/testlib.sh"
-tl_init body_postfix 26120
+tl_init body_postfix
 command -v python3 >/dev/null || tl_skip "python3 is not installed"
 cases=$(python3 "$(dirname "$0")/bodycases.py" bodies "$TL_DIR") ||
     tl_fail "cannot write the bodies"
@@ -19,7 +19,7 @@ tl_setup
 tl_pf_main gw "message_size_limit = 0"
 tl_pf_reload gw
 tl_sink dlp "$(tl_port 6)"
-TL_COMMAND=10 TL_DATA=30 tl_dlp_conf "$TL_DIR/dlp.conf" "127.0.0.1:$(tl_port 6)"
+T_COMMAND=10 T_DATA=30 t_conf "$TL_DIR/dlp.conf" "127.0.0.1:$(tl_port 6)"
 tl_milter "$TL_DIR/dlp.conf"
 send() { # send NAME: one case through the gateway
     python3 "$(dirname "$0")/rawsmtp.py" "$(tl_port 0)" sender@sender.test \

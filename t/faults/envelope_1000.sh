@@ -6,14 +6,14 @@
 # command, and the message reaches the DLP once, for the accepted
 # recipients only.  (CR/LF in the sender and in ESMTP parameters:
 # t/lib/envelope.sh.)  dlpsend against t/faults/badpeer.py, which logs
-# every command it receives; ports 26080-26089.
+# every command it receives
 . "$(dirname "$0")/../lib/libtest.sh"
 lt_init envelope_1000 26080
 command -v python3 >/dev/null || { echo "SKIP: python3 is not installed"; exit 77; }
 echo "none none" >"$LT_DIR/mode"
 lt_serve badpeer 0 "$LT_DIR/peer.out" python3 "$(dirname "$0")/badpeer.py" \
     "$(lt_port 0)" "@$LT_DIR/mode" "$LT_DIR/peer.log"
-LT_COMMAND=5 LT_DEADLINE=60 lt_conf "$LT_DIR/c" 0
+T_COMMAND=5 T_DEADLINE=60 t_conf "$LT_DIR/c" 0
 printf 'Subject: row 12\n\nbody\n' >"$LT_DIR/msg"
 
 args=() ok=0 rej=0 def=0 bad=0

@@ -5,7 +5,7 @@
 # unscanned, nothing bounced, nothing lost.  After a restart of the milter
 # the queue drains and the DLP has received every message exactly once
 # (counted by Subject at the sinks).
-# Private Postfix sandwich (t/e2e/testlib.sh); ports 26040-26059.
+# Private Postfix sandwich (t/e2e/testlib.sh)
 . "$(dirname "$0")/../e2e/testlib.sh"
 tl_init milter_kill9 26040
 N=${KILL9_MESSAGES:-8}
@@ -13,8 +13,8 @@ N=${KILL9_MESSAGES:-8}
 tl_setup
 # the DLP waits 5 s before answering DATA: messages pile up in the milter
 tl_sink dlp1 "$(tl_port 6)" -w 5
-TL_COMMAND=15 TL_DATA=15 TL_DEADLINE=20 \
-    tl_dlp_conf "$TL_DIR/dlp.conf" "127.0.0.1:$(tl_port 6)"
+T_COMMAND=15 T_DATA=15 T_DEADLINE=20 \
+    t_conf "$TL_DIR/dlp.conf" "127.0.0.1:$(tl_port 6)"
 tl_milter "$TL_DIR/dlp.conf"
 for i in $(seq 1 "$N"); do
     TL_SUBJECT="kill9 message $i" tl_send "rcpt$i@example.com"

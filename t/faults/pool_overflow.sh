@@ -8,10 +8,10 @@
 # 256-entry stack array and overflowed it (segfault; ASan: stack-buffer-
 # overflow in pool_sweeper).  Pass: loadsend exits 0, every message is
 # delivered by the healthy host, none bypassed or tempfailed.  In a
-# network namespace of its own (10.204.0.2 drops SYNs).  Ports 26180-26189
-# (in the namespace).
+# network namespace of its own (10.204.0.2 drops SYNs).
+# (Its ports are in the namespace.)
 . "$(dirname "$0")/../lib/libtest.sh"
-lt_init pool_overflow 26180
+lt_init pool_overflow
 LOADSEND=$top_builddir/t/faults/loadsend
 [ -x "$LOADSEND" ] || lt_fail "$LOADSEND not built (make check builds it)"
 NS=dlpF-poolovf-$$

@@ -12,14 +12,14 @@
 #     delivered directly, none bounced.
 #   - After the reload back to plaintext, every message reaches the DLP
 #     exactly once (counted by Subject).
-# Private Postfix sandwich; ports 26140-26159.
+# Private Postfix sandwich
 . "$(dirname "$0")/../e2e/testlib.sh"
-tl_init reload_load 26140
+tl_init reload_load
 N1=10 N2=20 N3=5
 
 tl_setup
 tl_sink dlp "$(tl_port 6)"
-TL_COMMAND=5 TL_DATA=10 tl_dlp_conf "$TL_DIR/plain.conf" "127.0.0.1:$(tl_port 6)"
+T_COMMAND=5 T_DATA=10 t_conf "$TL_DIR/plain.conf" "127.0.0.1:$(tl_port 6)"
 awk '/^};$/ && !done { print "  tls: { level = \"encrypt\"; };"; done = 1 } { print }' \
     "$TL_DIR/plain.conf" >"$TL_DIR/tls.conf"
 cp "$TL_DIR/plain.conf" "$TL_DIR/dlp.conf"

@@ -14,9 +14,9 @@
 # message then waits the connect timeout).
 # Runs in a network namespace of its own, where 10.200.0.2 is a local
 # address whose SYNs iptables drops; skips where the kernel refuses
-# namespaces or iptables.  Ports 26100-26109 (in the namespace).
+# namespaces or iptables.
 . "$(dirname "$0")/../lib/libtest.sh"
-lt_init syn_drop_load 26100
+lt_init syn_drop_load
 LOADSEND=$top_builddir/t/faults/loadsend
 [ -x "$LOADSEND" ] || lt_fail "$LOADSEND not built (make check builds it)"
 NS=dlpF-syndrop-$$

@@ -17,9 +17,9 @@
 # The milter runs in a network namespace of this test where 10.200.0.2 is
 # a local address whose SYNs iptables drops.  SDML_RATE (msg/s, default
 # 70), SDML_SECS (default 15), SDML_SESSIONS (per batch, default 5).
-# Ports 26160-26179.
+#
 . "$(dirname "$0")/../e2e/testlib.sh"
-tl_init syn_drop_milter_load 26160
+tl_init syn_drop_milter_load
 RATE=${SDML_RATE:-70}
 SECS=${SDML_SECS:-15}
 SESS=${SDML_SESSIONS:-5}

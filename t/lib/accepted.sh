@@ -4,10 +4,10 @@
 # dot-stuffing undone (leading dots, a lone dot line, a final line with no
 # newline).
 . "$(dirname "$0")/libtest.sh"
-lt_init accepted 20000
+lt_init accepted
 
 lt_sink 1
-lt_conf "$LT_DIR/c" 1
+t_conf "$LT_DIR/c" 1
 printf 'Subject: test\nFrom: <s@example.com>\n\n.\n..two dots\n.leading\nbody line\r\nlast line' \
     >"$LT_DIR/msg"
 lt_send "$LT_DIR/c" s@example.com r1@example.com r2@example.com <"$LT_DIR/msg"
@@ -30,7 +30,7 @@ grep -qx 'X-Mail-Args: <s@example.com>' "$f" || lt_fail "MAIL args: $(grep X-Mai
 
 # a 3 MB message, many lines starting with dots, goes over whole
 lt_sink 2
-lt_conf "$LT_DIR/c2" 2
+t_conf "$LT_DIR/c2" 2
 awk 'BEGIN { print "Subject: big"; print "";
              for (i = 0; i < 60000; i++)
                  printf "%s line %d %s\n", (i % 3 ? "." : ".."), i,

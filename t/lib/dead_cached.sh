@@ -9,15 +9,15 @@
 # and a cached session that still answers RSET but hangs at MAIL (its
 # failure before the content is no outcome either: the previous
 # message's content on that session must not count).  Timeouts are the
-# shipped defaults.  Ports 20260-20269.
+# shipped defaults.
 . "$(dirname "$0")/libtest.sh"
-lt_init dead_cached 20260
+lt_init dead_cached
 command -v python3 >/dev/null ||
     { echo "SKIP: python3 (for the stand-in DLP) is not installed"; exit 77; }
 printf 'Subject: dead cached\n\nbody\n' >"$LT_DIR/msg"
 host="127\.0\.0\.1\[127\.0\.0\.1\]:"
 # the shipped defaults (dlpbypass.conf(5))
-export LT_CONNECT=5 LT_COMMAND=10 LT_DATA=120 LT_DEADLINE=25
+export T_CONNECT=5 T_COMMAND=10 T_DATA=120 T_DEADLINE=25
 
 # pipe30: the same with command_timeout = 30 (the contract's example,
 # longer than the session deadline): the reuse check bounds the wait
@@ -29,7 +29,7 @@ for mode in pipe nopipe mailstall pipe30; do
     lt_serve "deadpeer $mode" "$n" "$LT_DIR/peer$n.err" \
         python3 "$top_srcdir/t/lib/deadpeer.py" "$(lt_port "$n")" \
         "$LT_DIR/peer$n.log" 1 "${mode%30}"
-    LT_COMMAND=$([ $mode = pipe30 ] && echo 30 || echo 10) lt_conf "$LT_DIR/c$n" "$n"
+    T_COMMAND=$([ $mode = pipe30 ] && echo 30 || echo 10) t_conf "$LT_DIR/c$n" "$n"
     start=$(date +%s%N)
     lt_sendn "$LT_DIR/c$n" 3 300 s@example.com r@example.com <"$LT_DIR/msg"
     ms=$((($(date +%s%N) - start) / 1000000))

@@ -8,7 +8,7 @@
 # DEFERRED too.  The DLP's queue id is logged without its brackets.
 # Python stand-in: t/lib/oddpeer.py.
 . "$(dirname "$0")/libtest.sh"
-lt_init dot_reply 20160
+lt_init dot_reply
 command -v python3 >/dev/null || { echo "SKIP: python3 is not installed"; exit 77; }
 
 echo "Subject: x" >"$LT_DIR/msg"
@@ -18,7 +18,7 @@ peer() { # peer N MODE - oddpeer.py on port N
         "$(lt_port "$1")" "$LT_DIR/peer$1.log" "$2"
 }
 deferred() { # deferred N REGEX - tempfail by DEFERRED at peer N (REGEX after "451 ")
-    lt_conf "$LT_DIR/c" "$1" 9
+    t_conf "$LT_DIR/c" "$1" 9
     lt_send "$LT_DIR/c" s@example.com r@example.com <"$LT_DIR/msg"
     lt_expect "^verdict=tempfail reason=deferred dlp=[^ ]*:$(lt_port "$1")/deferred reply=451 $2"
 }
@@ -41,7 +41,7 @@ dotted 4 && lt_fail "the dot was sent after the early 250"
 
 # exactly 250: accepted, the queue id without its parentheses (Haraka)
 peer 5 "dot250 Message Queued (35924554-8A1B-4B70-9F2E-2D7A2E9E0B5C.1)"
-lt_conf "$LT_DIR/c" 5 9
+t_conf "$LT_DIR/c" 5 9
 lt_send "$LT_DIR/c" s@example.com r@example.com <"$LT_DIR/msg"
 lt_expect "^verdict=delivered reason=accepted dlp=[^ ]*:$(lt_port 5)/accepted .*queue_id=35924554-8A1B-4B70-9F2E-2D7A2E9E0B5C\.1$"
 

@@ -4,7 +4,7 @@
 # is refused for itself only; ESMTP parameters go out only when the DLP
 # advertised them and only when clean; the null sender is "<>".
 . "$(dirname "$0")/libtest.sh"
-lt_init envelope 20070
+lt_init envelope
 
 echo "Subject: x" >"$LT_DIR/msg"
 run() { # run CONF SENDER [dlpsend options]
@@ -18,7 +18,7 @@ mailargs() { # the X-Mail-Args of sink N's message
 }
 
 lt_sink 1 -v
-lt_conf "$LT_DIR/c" 1
+t_conf "$LT_DIR/c" 1
 run "$LT_DIR/c" $'s@example.com>\r\nRCPT TO:<evil@example.com' -r r@example.com
 lt_expect "^verdict=tempfail reason=internal:envelope dlp=[^ ]*:$(lt_port 1)/internal reply=451 4\.3\.0 "
 grep -qi 'evil' "$LT_DIR/sink1.log" && lt_fail "injected command reached the DLP"
@@ -39,7 +39,7 @@ grep -qi 'evil' "$LT_DIR/sink1.log" && lt_fail "injected command reached the DLP
 
 # sink 2 advertises 8BITMIME and DSN, not SMTPUTF8
 lt_sink 2
-lt_conf "$LT_DIR/c2" 2
+t_conf "$LT_DIR/c2" 2
 run "$LT_DIR/c2" s@example.com -r r@example.com -a BODY=8BITMIME \
     -a $'ENVID=x\r\nRSET' -a SIZE=100 -a SMTPUTF8 -a RET=HDRS -a ENVID=abc \
     -a 'AUTH=<>' -a BODY=BINARYMIME -a 'X=<a>'
@@ -49,7 +49,7 @@ lt_expect '^verdict=delivered '
 
 # sink 3 advertises neither 8BITMIME nor DSN
 lt_sink 3 -8 -N
-lt_conf "$LT_DIR/c3" 3
+t_conf "$LT_DIR/c3" 3
 run "$LT_DIR/c3" s@example.com -r r@example.com -a BODY=8BITMIME -a RET=HDRS
 lt_expect '^verdict=delivered '
 [ "$(mailargs 3)" = "X-Mail-Args: <s@example.com>" ] ||

@@ -4,7 +4,7 @@
 # every RCPT replayed, then the message (row 3); with no other host
 # reachable it is a bypass (row 2).
 . "$(dirname "$0")/libtest.sh"
-lt_init failover 20080
+lt_init failover
 
 printf 'Subject: failover\n\nbody\n' >"$LT_DIR/msg"
 lt_sink 1 -W DATA:5
@@ -12,7 +12,7 @@ lt_sink 2 -W RCPT:5
 lt_sink 3
 
 for n in 1 2; do
-    lt_conf "$LT_DIR/c" $n 3
+    t_conf "$LT_DIR/c" $n 3
     lt_send "$LT_DIR/c" s@example.com r1@example.com r2@example.com <"$LT_DIR/msg"
     lt_expect '^rcpt=<r1@example.com> status=accepted'
     lt_expect '^rcpt=<r2@example.com> status=accepted'
@@ -25,7 +25,7 @@ for f in "$LT_DIR"/sink3/*; do
 done
 [ "$(lt_nmsgs 1)" = 0 ] || lt_fail "host 1 got the message"
 
-lt_conf "$LT_DIR/c" 1 8 # 8: refused
+t_conf "$LT_DIR/c" 1 8 # 8: refused
 lt_send "$LT_DIR/c" s@example.com r1@example.com <"$LT_DIR/msg"
 lt_expect "^verdict=bypass reason=session_timeout dlp=[^ ]*:$(lt_port 1)/session_timeout,[^ ]*:$(lt_port 8)/unreachable reply=250 2\.0\.0 DLP [^ ]*: conversation timed out while sending DATA command"
 echo "PASS: failover"

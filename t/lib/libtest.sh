@@ -1,9 +1,10 @@
 # t/lib/libtest.sh - helpers for the t/lib tests (source it, do not run it).
 #
-# Each test calls lt_init NAME PORTBASE once; it gets a private directory
-# $LT_DIR (removed at exit, with every smtp-sink it started killed by pid)
-# and uses only ports PORTBASE..PORTBASE+9 on 127.0.0.1.  Tests of this
-# directory use the range 20000-20999, one block of ten each.
+# Each test calls lt_init NAME once; it gets a private directory $LT_DIR
+# (removed at exit, with every smtp-sink it started killed by pid) and a
+# block of ten ports PORTBASE..PORTBASE+9 on 127.0.0.1, allocated by
+# t_ports (t/testlib.sh); lt_init NAME PORTBASE asks for that block (only
+# for tests not converted yet, refused when the block is taken).
 #
 #   lt_sink N [smtp-sink options...]   start smtp-sink on port PORTBASE+N,
 #                                      dumping each message into
@@ -13,12 +14,10 @@
 #                                      in LOG; wait until it listens)
 #   lt_listening PORT                  something listens on 127.0.0.1:PORT
 #   lt_port N                          print port PORTBASE+N
-#   lt_conf FILE N...                  write a config with servers
-#                                      127.0.0.1:PORTBASE+N, in that order;
-#                                      LT_BYPASS, LT_CONNECT, LT_COMMAND,
-#                                      LT_DATA, LT_DEADLINE override defaults,
-#                                      LT_TLS sets dlp.tls.level
-#                                      and LT_DLP_EXTRA is added to dlp:
+#   t_conf FILE N...                   write a config with servers
+#                                      127.0.0.1:PORTBASE+N, in that order
+#                                      (t/testlib.sh; defaults here:
+#                                      timeouts 1 1 2, deadline 10)
 #   lt_sendn CONF COUNT MS SENDER RCPT <MSG  dlpsend -n COUNT -i MS (one
 #                                      pool for all), output in $LT_OUT
 #   lt_summary                         one line per message of lt_sendn:
@@ -39,9 +38,12 @@ LT_SINK_PIDS=""
 
 lt_init() {
     LT_NAME=$1
-    LT_PORTBASE=$2
     TB_FAIL=lt_fail
     tb_tools
+    [ -n "${2-}" ] && T_PORTBASE=$2
+    t_ports 10
+    LT_PORTBASE=$T_PORTBASE
+    t_conf_defaults 1 1 2 10
     DLPSEND=$top_builddir/t/lib/dlpsend
     if [ ! -x "$SMTP_SINK" ]; then
         echo "SKIP: smtp-sink (package postfix) is not installed"
@@ -61,6 +63,7 @@ lt_cleanup() {
     [ -n "$LT_SHOW" ] && [ -f "$LT_OUT" ] && cat "$LT_OUT"
     # shellcheck disable=SC2086 # a list of pids
     tb_kill $LT_SINK_PIDS
+    t_ports_release
     [ -n "$LT_KEEP" ] && echo "kept $LT_DIR" && return
     rm -rf "$LT_DIR"
 }
@@ -92,26 +95,6 @@ lt_serve() {
     shift 3
     tb_serve "$desc" "$(lt_port "$n")" "$log" "$@"
     LT_SINK_PIDS="$LT_SINK_PIDS $TB_PID"
-}
-
-lt_conf() {
-    local file=$1 n hp=()
-    shift
-    for n in "$@"; do
-        hp+=("127.0.0.1:$(lt_port "$n")")
-    done
-    {
-        echo "dlp: {"
-        tb_conf_servers "${hp[@]}"
-        tb_conf_limits "${LT_CONNECT:-1}" "${LT_COMMAND:-1}" "${LT_DATA:-2}" \
-            "${LT_DEADLINE:-10}"
-        [ -n "$LT_TLS" ] && echo "  tls: { level = \"$LT_TLS\"; };"
-        [ -n "$LT_DLP_EXTRA" ] && echo "  $LT_DLP_EXTRA"
-        echo "};"
-        echo "bypass: {"
-        echo "  enabled = ${LT_BYPASS:-true};"
-        echo "};"
-    } >"$file"
 }
 
 lt_send() {

@@ -6,9 +6,9 @@
 # RSET and MAIL until the RCPT after them arrives (or 3 s pass), so a
 # client that does not pipeline takes >= 3 s per message here.  A cached
 # session that dies at its owed RSET is replaced by a new one to the same
-# host without counting as an outcome.  Ports 20140-20149.
+# host without counting as an outcome.
 . "$(dirname "$0")/libtest.sh"
-lt_init pipelining 20140
+lt_init pipelining
 command -v python3 >/dev/null ||
     { echo "SKIP: python3 (for the stand-in DLP) is not installed"; exit 77; }
 PEER_PIDS=""
@@ -30,7 +30,7 @@ host="127\.0\.0\.1\[127\.0\.0\.1\]:"
 
 # 1. three messages on one cached session
 peer 1 normal
-LT_COMMAND=5 lt_conf "$LT_DIR/c1" 1
+T_COMMAND=5 t_conf "$LT_DIR/c1" 1
 start=$(date +%s%N)
 lt_sendn "$LT_DIR/c1" 3 0 s@example.com r@example.com <"$LT_DIR/msg"
 ms=$((($(date +%s%N) - start) / 1000000))
@@ -53,7 +53,7 @@ awk '$1 != 1 { print "a second connection: " $0; bad = 1 }
 # 2. the cached session dies at its owed RSET: a new session to the same
 # host takes the message; no outcome, no second host, no delay
 peer 2 die-at-rset
-LT_COMMAND=5 lt_conf "$LT_DIR/c2" 2
+T_COMMAND=5 t_conf "$LT_DIR/c2" 2
 lt_sendn "$LT_DIR/c2" 3 0 s@example.com r@example.com <"$LT_DIR/msg"
 [ "$(grep -c "^verdict=delivered reason=accepted dlp=$host$(lt_port 2)/accepted " "$LT_OUT")" = 3 ] ||
     lt_fail "want three messages delivered, each with the host once in dlp="

@@ -3,11 +3,11 @@
 # the final dot), the progress callback runs at least every 5 s, and the
 # slow answer still counts (data_timeout 10 s).
 . "$(dirname "$0")/libtest.sh"
-lt_init progress 20100
+lt_init progress
 
 echo "Subject: x" >"$LT_DIR/msg"
 lt_sink 1 -W .:7
-LT_DATA=10 lt_conf "$LT_DIR/c" 1
+T_DATA=10 t_conf "$LT_DIR/c" 1
 "$DLPSEND" -P -c "$LT_DIR/c" -f s@example.com -r r@example.com \
     <"$LT_DIR/msg" >"$LT_OUT" 2>&1 || lt_fail "dlpsend failed"
 lt_expect '^verdict=delivered reason=accepted '

@@ -8,7 +8,7 @@
 # its own: the name first resolves by /etc/netns/NS/hosts, then the test
 # takes it out of that file.  No TCP ports (UDP 53 in the namespace).
 . "$(dirname "$0")/libtest.sh"
-lt_init resolve_bound 20220
+lt_init resolve_bound
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespace)"; exit 77; }
 DIALTEST=$top_builddir/t/lib/dialtest
 [ -x "$DIALTEST" ] || lt_fail "$DIALTEST not built (make check builds it)"

@@ -11,7 +11,7 @@
 # deadline).  Shipped defaults for greeting and RCPT and the three hosts
 # (connect 5, command 10, deadline 25, stagger 250 ms); EHLO and MAIL with
 # the defaults scaled by 1/5 (ratios kept).  In a network namespace of its
-# own (10.202.0.2 drops SYNs).  Ports 20270-20279 (in the namespace).
+# own (10.202.0.2 drops SYNs).
 . "$(dirname "$0")/libtest.sh"
 lt_init row3_defaults 20270
 NS=dlpL-row3-$$
@@ -30,26 +30,19 @@ ns_sink() {
 # default is tested too), 5: all of them divided by 5, 30: the defaults
 # but command_timeout 30 (longer than the deadline: the share decides)
 conf() {
-    local f=$1 scale=$2 h sep=""
+    local f=$1 scale=$2 h srv=()
     shift 2
-    {
-        echo 'dlp: { servers = ('
-        for h in "$@"; do
-            if [ "$h" = drop ]; then
-                echo "$sep{ host = \"10.202.0.2\"; port = $(lt_port 9); }"
-            else
-                echo "$sep{ host = \"127.0.0.1\"; port = $(lt_port "$h"); }"
-            fi
-            sep=,
-        done
-        echo '); helo_name = "gw.test";'
-        case $scale in
-        5) echo "connect_timeout = 1; command_timeout = 2; data_timeout = 24;"
-           echo "session_deadline = 5; connect_stagger_ms = 50;" ;;
-        30) echo "command_timeout = 30;" ;;
-        esac
-        echo '};'
-    } >"$f"
+    for h in "$@"; do
+        if [ "$h" = drop ]; then srv+=("10.202.0.2:$(lt_port 9)"); else srv+=("$h"); fi
+    done
+    case $scale in
+    5) T_CONNECT=1 T_COMMAND=2 T_DATA=24 T_DEADLINE=5 \
+        T_DLP_EXTRA="connect_stagger_ms = 50;" t_conf "$f" "${srv[@]}" ;;
+    30) T_CONNECT=default T_COMMAND=30 T_DATA=default T_DEADLINE=default \
+        t_conf "$f" "${srv[@]}" ;;
+    *) T_CONNECT=default T_COMMAND=default T_DATA=default T_DEADLINE=default \
+        t_conf "$f" "${srv[@]}" ;;
+    esac
 }
 # send CONF - one message through dlpsend in the namespace; ms in $MS
 send() {

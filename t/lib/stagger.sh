@@ -6,9 +6,9 @@
 # the abandoned connect still teaches the pool the host is down.
 # Runs in a network namespace of its own, where 10.201.0.2 is a local
 # address whose SYNs iptables drops (skips where the kernel refuses
-# namespaces or iptables).  Ports 20130-20139 (in the namespace).
+# namespaces or iptables).
 . "$(dirname "$0")/libtest.sh"
-lt_init stagger 20130
+lt_init stagger
 NS=dlpL-stagger-$$
 tb_netns_drop "$NS" 10.201.0.2
 trap 'ip netns pids "$NS" 2>/dev/null | xargs -r kill -9; ip netns del "$NS" 2>/dev/null; lt_cleanup' EXIT
@@ -22,21 +22,14 @@ ns_sink() {
 }
 # conf FILE EXTRA SERVER... - SERVER is "drop" (10.201.0.2) or a sink N
 conf() {
-    local f=$1 extra=$2 h sep=""
+    local f=$1 extra=$2 h srv=()
     shift 2
-    {
-        echo 'dlp: { servers = ('
-        for h in "$@"; do
-            if [ "$h" = drop ]; then
-                echo "$sep{ host = \"10.201.0.2\"; port = $(lt_port 9); }"
-            else
-                echo "$sep{ host = \"127.0.0.1\"; port = $(lt_port "$h"); }"
-            fi
-            sep=,
-        done
-        echo '); connect_timeout = 4; command_timeout = 1; helo_name = "gw.test";'
-        echo "  health: { retry_min = 30; retry_max = 60; }; $extra };"
-    } >"$f"
+    for h in "$@"; do
+        if [ "$h" = drop ]; then srv+=("10.201.0.2:$(lt_port 9)"); else srv+=("$h"); fi
+    done
+    T_CONNECT=4 T_COMMAND=1 T_DATA=default T_DEADLINE=default \
+        T_DLP_EXTRA="health: { retry_min = 30; retry_max = 60; }; $extra" \
+        t_conf "$f" "${srv[@]}"
 }
 # send CONF - one message through dlpsend in the namespace; ms in $MS
 send() {

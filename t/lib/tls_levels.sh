@@ -5,13 +5,13 @@
 # message is tempfailed, never sent in clear; a per-server level "none"
 # overrides; at level may the message goes in plaintext.
 . "$(dirname "$0")/libtest.sh"
-lt_init tls_levels 20090
+lt_init tls_levels
 
 echo "Subject: x" >"$LT_DIR/msg"
 lt_sink 1 -v
 lt_sink 2 -v
 
-LT_TLS=encrypt lt_conf "$LT_DIR/c" 1 2
+T_TLS=encrypt t_conf "$LT_DIR/c" 1 2
 lt_send "$LT_DIR/c" s@example.com r@example.com <"$LT_DIR/msg"
 lt_expect "^verdict=tempfail reason=tls_failed dlp=[^ ]*:$(lt_port 1)/tls_failed,[^ ]*:$(lt_port 2)/tls_failed reply=451 4\.7\.4 DLP [^ ]*: TLS is required, but was not offered by the host"
 grep -q 'MAIL FROM' "$LT_DIR"/sink[12].log && lt_fail "MAIL was sent in clear"
@@ -29,7 +29,7 @@ lt_expect "^verdict=delivered reason=accepted dlp=[^ ]*:$(lt_port 1)/tls_failed,
 [ "$(lt_nmsgs 1)" = 0 ] || lt_fail "host 1 got the message in clear"
 [ "$(lt_nmsgs 2)" = 1 ] || lt_fail "host 2 did not get the message"
 
-LT_TLS=may lt_conf "$LT_DIR/c3" 1
+T_TLS=may t_conf "$LT_DIR/c3" 1
 lt_send "$LT_DIR/c3" s@example.com r@example.com <"$LT_DIR/msg"
 lt_expect "^verdict=delivered reason=accepted dlp=[^ ]*:$(lt_port 1)/accepted "
 lt_reject '^tls='

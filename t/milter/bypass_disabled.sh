@@ -3,9 +3,9 @@
 # no bypass; the milter refuses MAIL with 451 4.4.1 (TEMPFAIL), the
 # message stays queued, and nothing is stamped.
 . "$(dirname "$0")/mtlib.sh"
-mt_init bypass_disabled 21030
+mt_init bypass_disabled
 
-MT_BYPASS=false mt_conf "$MT_DIR/c" 1 # nothing listens there
+T_BYPASS=false t_conf "$MT_DIR/c" 1 # nothing listens there
 mt_start "$MT_DIR/c"
 mt_run bypass_disabled.lua
 mt_stop

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/mtlib.sh"
 MILTERTEST=${MILTERTEST:-none} # not needed here
 [ -x "$MILTERTEST" ] || MILTERTEST=/bin/true
-mt_init config_check 21000
+mt_init config_check
 
 run() { # run EXPECTED-STATUS ARGS... ; output in $MT_OUT
     local want=$1 status=0
@@ -20,7 +20,7 @@ expect() {
 }
 
 good=$MT_DIR/good.conf
-mt_conf "$good" 1 2
+t_conf "$good" 1 2
 run 0 -n -c "$good"
 expect "^$good: ok\$"
 

@@ -4,10 +4,10 @@
 # fields with their own spacing and folding, the empty line, the body),
 # and the decision is logged with the queue id and the DLP's queue id.
 . "$(dirname "$0")/mtlib.sh"
-mt_init delivered 21010
+mt_init delivered
 
 mt_sink 1
-mt_conf "$MT_DIR/c" 1
+t_conf "$MT_DIR/c" 1
 mt_start "$MT_DIR/c"
 mt_run delivered.lua
 mt_stop

@@ -5,10 +5,10 @@
 # 150 fields of 900 bytes each (miltertest).  Postfix passes header fields
 # up to header_size_limit (100 KB), more than libmilter's default 64 KB.
 . "$(dirname "$0")/mtlib.sh"
-mt_init huge_header 21080
+mt_init huge_header
 
 mt_sink 1
-mt_conf "$MT_DIR/c" 1
+t_conf "$MT_DIR/c" 1
 mt_start "$MT_DIR/c"
 
 # 1. one 64 KB field, CRLF at the folds, as the client sent it

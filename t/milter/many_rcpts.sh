@@ -2,10 +2,10 @@
 # many_rcpts.sh - 100 recipients: each one is passed to the DLP, the DLP
 # receives one message with all of them, and the log counts them.
 . "$(dirname "$0")/mtlib.sh"
-mt_init many_rcpts 21070
+mt_init many_rcpts
 
 mt_sink 1
-mt_conf "$MT_DIR/c" 1
+t_conf "$MT_DIR/c" 1
 mt_start "$MT_DIR/c"
 mt_run many_rcpts.lua
 mt_stop

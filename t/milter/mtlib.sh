@@ -1,21 +1,20 @@
 # t/milter/mtlib.sh - helpers for the milter tests (source it, do not run it).
 #
-# Each test calls mt_init NAME PORTBASE once; it gets a private directory
-# $MT_DIR (removed at exit; every process it started is killed by pid) and
-# uses only the ports PORTBASE..PORTBASE+9 on 127.0.0.1.  Tests of this
-# directory use the range 21000-21999, one block of ten each.
+# Each test calls mt_init NAME once; it gets a private directory $MT_DIR
+# (removed at exit; every process it started is killed by pid) and a
+# block of ten ports PORTBASE..PORTBASE+9 on 127.0.0.1 allocated by
+# t_ports (t/testlib.sh; the block of an earlier lt_init/tt_init of the
+# same test when there is one).
 #
 #   mt_sink N [smtp-sink options...]  smtp-sink on port PORTBASE+N, one
 #                                     dump file per message in $MT_DIR/sinkN/
 #   mt_peer N                         smtp-peer.pl (per-recipient replies)
 #                                     on port PORTBASE+N, files in $MT_DIR/peerN/
 #   mt_port N                         print port PORTBASE+N
-#   mt_conf FILE N...                 a config with servers 127.0.0.1:
-#                                     PORTBASE+N in that order; MT_BYPASS,
-#                                     MT_CONNECT, MT_COMMAND, MT_DATA,
-#                                     MT_DEADLINE, MT_HEADER, MT_SPILL,
-#                                     MT_TMPDIR, MT_STRIP (the inside of
-#                                     milter.strip_headers) override defaults
+#   t_conf FILE N...                  a config with servers 127.0.0.1:
+#                                     PORTBASE+N in that order (t/testlib.sh;
+#                                     defaults here: timeouts 1 2 3,
+#                                     deadline 8, milter.socket on port 9)
 #   mt_start CONF                     start the milter in the foreground on
 #                                     unix:$MT_DIR/milter.sock, log in
 #                                     $MT_LOG (MT_VALGRIND=1: under valgrind)
@@ -37,9 +36,12 @@ MT_MILTER_PID=""
 
 mt_init() {
     MT_NAME=$1
-    MT_PORTBASE=$2
     TB_FAIL=mt_fail
     tb_tools
+    [ -n "${2-}" ] && T_PORTBASE=$2
+    t_ports 10
+    MT_PORTBASE=$T_PORTBASE
+    t_conf_defaults 1 2 3 8 "inet:$(mt_port 9)@127.0.0.1"
     : "${MT_MILTER:=$top_builddir/milter/dlpbypass-milter}"
     MT_SRC=$top_srcdir/t/milter
     if [ -z "$MILTERTEST" ] || [ ! -x "$MILTERTEST" ]; then
@@ -63,6 +65,7 @@ mt_init() {
 mt_cleanup() {
     # shellcheck disable=SC2086 # lists of pids
     tb_kill $MT_MILTER_PID $MT_PIDS
+    t_ports_release
     [ -n "$MT_KEEP" ] && echo "kept $MT_DIR" && return
     rm -rf "$MT_DIR"
 }
@@ -97,33 +100,6 @@ mt_peer() {
     tb_serve smtp-peer.pl "$port" "$MT_DIR/peer$n.err" \
         perl "$MT_SRC/smtp-peer.pl" "$port" "$MT_DIR/peer$n"
     MT_PIDS="$MT_PIDS $TB_PID"
-}
-
-mt_conf() {
-    local file=$1 n hp=()
-    shift
-    for n in "$@"; do
-        hp+=("127.0.0.1:$(mt_port "$n")")
-    done
-    {
-        echo "milter: {"
-        # tests run as root with no milter.user (same line: line numbers)
-        echo "  socket = \"inet:$(mt_port 9)@127.0.0.1\"; allow_root = true;"
-        [ -n "$MT_SPILL" ] && echo "  spill_size = $MT_SPILL;"
-        [ -n "$MT_TMPDIR" ] && echo "  tmpdir = \"$MT_TMPDIR\";"
-        [ -n "$MT_STRIP" ] && echo "  strip_headers = ( $MT_STRIP );"
-        echo "};"
-        echo "dlp: {"
-        tb_conf_servers "${hp[@]}"
-        tb_conf_limits "${MT_CONNECT:-1}" "${MT_COMMAND:-2}" "${MT_DATA:-3}" \
-            "${MT_DEADLINE:-8}"
-        [ -n "${MT_DLP_EXTRA:-}" ] && echo "  $MT_DLP_EXTRA"
-        echo "};"
-        echo "bypass: {"
-        echo "  enabled = ${MT_BYPASS:-true};"
-        echo "  header = \"${MT_HEADER:-X-DLP-Bypass}\";"
-        echo "};"
-    } >"$file"
 }
 
 mt_start() {

@@ -9,13 +9,13 @@
 # median must stay well under the 40 ms signature (20 ms), so a loaded
 # machine's odd slow reply does not matter.
 . "$(dirname "$0")/mtlib.sh"
-mt_init nodelay 21160
+mt_init nodelay
 
 command -v python3 >/dev/null || { echo "SKIP: python3 is not installed"; exit 77; }
 port=$(mt_port 9)
 mt_listening "$port" && mt_fail "port $port is already in use"
 MT_SOCK=inet:$port@127.0.0.1
-mt_conf "$MT_DIR/c" 1 2 # nothing listens there: bypass
+t_conf "$MT_DIR/c" 1 2 # nothing listens there: bypass
 "$MT_MILTER" -f -c "$MT_DIR/c" -p "$MT_SOCK" >>"$MT_LOG" 2>&1 &
 MT_MILTER_PID=$!
 tb_wait_port "$port" 10 || mt_fail "the milter does not listen on $MT_SOCK"

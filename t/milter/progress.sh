@@ -4,10 +4,10 @@
 # would otherwise give up after milter_content_timeout) and then passes
 # on the DLP's verdict (DISCARD).
 . "$(dirname "$0")/mtlib.sh"
-mt_init progress 21110
+mt_init progress
 
 mt_sink 1 -W .:12
-MT_DATA=20 mt_conf "$MT_DIR/c" 1
+T_DATA=20 t_conf "$MT_DIR/c" 1
 mt_start "$MT_DIR/c"
 printf 'Subject: slow\r\n' >"$MT_DIR/head"
 printf 'text\r\n' >"$MT_DIR/body"

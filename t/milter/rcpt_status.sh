@@ -10,10 +10,10 @@
 # logged as NOQUEUE, tied to the decision line by the same mid=; the one
 # refused after carries the queue id.
 . "$(dirname "$0")/mtlib.sh"
-mt_init rcpt_status 21050
+mt_init rcpt_status
 
 mt_peer 1
-mt_conf "$MT_DIR/c" 1
+t_conf "$MT_DIR/c" 1
 mt_start "$MT_DIR/c"
 mt_run rcpt_status.lua
 mt_stop

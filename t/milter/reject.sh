@@ -3,10 +3,10 @@
 # message with the DLP's own code, enhanced code and text (row 7); a DLP
 # reply with '%' in it reaches Postfix intact (escaped for smfi_setreply).
 . "$(dirname "$0")/mtlib.sh"
-mt_init reject 21040
+mt_init reject
 
 mt_sink 1 -f . -B '554 5.7.1 Blocked by DLP policy: 100% confidential'
-mt_conf "$MT_DIR/c" 1
+t_conf "$MT_DIR/c" 1
 mt_start "$MT_DIR/c"
 mt_run reject.lua
 mt_stop

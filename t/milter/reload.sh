@@ -5,12 +5,12 @@
 # configuration kept; SIGHUP never stops the milter (libmilter's own
 # signal thread would).  reload_msg.sh: a message in flight keeps its own.
 . "$(dirname "$0")/mtlib.sh"
-mt_init reload 21090
+mt_init reload
 
 mt_sink 1
 mt_sink 2
-mt_conf "$MT_DIR/c" 1
-mt_conf "$MT_DIR/c2" 2
+t_conf "$MT_DIR/c" 1
+t_conf "$MT_DIR/c2" 2
 mt_start "$MT_DIR/c"
 # the script renames c2 over c, sends SIGHUP, and waits for the log line
 mt_run reload.lua -D "pid=$MT_MILTER_PID" -D "conf=$MT_DIR/c" \

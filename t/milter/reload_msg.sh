@@ -6,10 +6,10 @@
 # it started with (bypassed, stamped with its header name), message 3 on
 # the same connection is tempfailed (reason=disabled).
 . "$(dirname "$0")/mtlib.sh"
-mt_init reload_msg 21130
+mt_init reload_msg
 
-mt_conf "$MT_DIR/c" 1 # nothing listens there
-MT_BYPASS=false MT_HEADER=X-Other-Bypass mt_conf "$MT_DIR/c2" 1
+t_conf "$MT_DIR/c" 1 # nothing listens there
+T_BYPASS=false T_HEADER=X-Other-Bypass t_conf "$MT_DIR/c2" 1
 mt_start "$MT_DIR/c"
 mt_run reload_msg.lua -D "pid=$MT_MILTER_PID" -D "conf=$MT_DIR/c" \
     -D "newconf=$MT_DIR/c2" -D "log=$MT_LOG"

@@ -6,10 +6,10 @@
 # before the final dot), and each decision is logged under its own queue
 # id.
 . "$(dirname "$0")/mtlib.sh"
-mt_init sessions 21060
+mt_init sessions
 
 mt_sink 1
-mt_conf "$MT_DIR/c" 1
+t_conf "$MT_DIR/c" 1
 mt_start "$MT_DIR/c"
 mt_run sessions.lua
 mt_stop

@@ -6,10 +6,10 @@
 # connection is handled normally.  With a usable directory, a 300 KB body
 # spills to disk and reaches the DLP intact.
 . "$(dirname "$0")/mtlib.sh"
-mt_init spill 21120
+mt_init spill
 
 mt_sink 1
-MT_SPILL=4096 MT_TMPDIR=$MT_DIR/missing mt_conf "$MT_DIR/c" 1
+T_SPILL=4096 T_TMPDIR=$MT_DIR/missing t_conf "$MT_DIR/c" 1
 mt_start "$MT_DIR/c"
 mt_run spill.lua -D mode=fail
 mt_stop
@@ -20,7 +20,7 @@ grep -q '^Subject: after$' "$MT_DIR"/sink1/* || mt_fail "the second message is m
 
 rm -f "$MT_DIR"/sink1/*
 mkdir "$MT_DIR/spool"
-MT_SPILL=4096 MT_TMPDIR=$MT_DIR/spool mt_conf "$MT_DIR/c" 1
+T_SPILL=4096 T_TMPDIR=$MT_DIR/spool t_conf "$MT_DIR/c" 1
 mt_start "$MT_DIR/c"
 mt_run spill.lua -D mode=spill
 mt_stop

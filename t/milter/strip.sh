@@ -8,7 +8,7 @@
 # strip_headers list of its own and another bypass.header, that list and
 # that header are stripped instead.
 . "$(dirname "$0")/mtlib.sh"
-mt_init strip 21140
+mt_init strip
 
 # sink_fields - the header fields the DLP (sink 1) received, one a line
 sink_fields() {
@@ -37,7 +37,7 @@ expect_client() {
 mt_sink 1
 
 # 1. the defaults, the DLP takes the message: it never sees the fields
-mt_conf "$MT_DIR/c" 1
+t_conf "$MT_DIR/c" 1
 mt_start "$MT_DIR/c"
 mt_run strip.lua -D mode=dlp
 mt_stop
@@ -48,7 +48,7 @@ expect_fields 'From: sender@example.com' 'Subject: strip dlp' \
 mt_log_expect 'QS-dlp: verdict=delivered reason=accepted '
 
 # 2. the defaults, bypass: the fields are deleted, ours added
-mt_conf "$MT_DIR/c" 2 # nothing listens there
+t_conf "$MT_DIR/c" 2 # nothing listens there
 mt_start "$MT_DIR/c"
 mt_run strip.lua -D mode=bypass -D header=X-DLP-Bypass \
     -D strip=X-DLP-Bypass,X-CFilter-Loop \
@@ -70,14 +70,14 @@ mt_log_expect 'QS-client: verdict=bypass reason=unreachable '
 
 # 3. a list of its own and another bypass.header: those are stripped
 rm -f "$MT_DIR"/sink1/*
-MT_STRIP='"X-Spam-Flag"' MT_HEADER=X-Corp-Bypass mt_conf "$MT_DIR/c" 1
+T_STRIP='"X-Spam-Flag"' T_HEADER=X-Corp-Bypass t_conf "$MT_DIR/c" 1
 mt_start "$MT_DIR/c"
 mt_run strip.lua -D mode=dlp
 mt_stop
 expect_fields 'From: sender@example.com' 'X-DLP-Bypass: yes' \
     'Subject: strip dlp' 'x-cfilter-loop: Reflected' \
     'X-DLP-Bypass-Note: kept' 'X-CFILTER-LOOP: Reflected' 'X-Keep: 1'
-MT_STRIP='"X-Spam-Flag"' MT_HEADER=X-Corp-Bypass mt_conf "$MT_DIR/c" 2
+T_STRIP='"X-Spam-Flag"' T_HEADER=X-Corp-Bypass t_conf "$MT_DIR/c" 2
 mt_start "$MT_DIR/c"
 mt_run strip.lua -D mode=bypass -D header=X-Corp-Bypass \
     -D strip=X-Spam-Flag,X-Corp-Bypass \

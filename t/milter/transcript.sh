@@ -4,11 +4,11 @@
 # without the message content; a successful attempt is not transcribed
 # unless its host is in dlp.debug_peers (by address here).
 . "$(dirname "$0")/mtlib.sh"
-mt_init transcript 21180
+mt_init transcript
 
 # 1. the DLP rejects at the dot: the failed attempt's transcript
 mt_sink 1 -f . -B '554 5.7.1 Blocked by DLP policy: 100% confidential'
-mt_conf "$MT_DIR/c" 1
+t_conf "$MT_DIR/c" 1
 mt_start "$MT_DIR/c"
 mt_run reject.lua
 mt_stop
@@ -31,15 +31,15 @@ printf '%s\n' "$line" | grep -q 'Body of\|Subject' &&
 # 2. accepted: no transcript; with dlp.debug_peers naming the address: one
 rm -f "$MT_LOG"
 mt_sink 2
-mt_conf "$MT_DIR/c2" 2
+t_conf "$MT_DIR/c2" 2
 mt_start "$MT_DIR/c2"
 mt_run delivered.lua
 mt_stop
 mt_log_expect "verdict=delivered"
 mt_log_reject "transcript dlp="
 rm -f "$MT_LOG"
-MT_DLP_EXTRA='debug_peers = ( "127.0.0.1" );'
-mt_conf "$MT_DIR/c3" 2
+T_DLP_EXTRA='debug_peers = ( "127.0.0.1" );'
+t_conf "$MT_DIR/c3" 2
 mt_start "$MT_DIR/c3"
 mt_run delivered.lua
 mt_stop

@@ -4,9 +4,9 @@
 # (row 1), quickly; the configured header name is used, and a field of
 # that name the message brought along is deleted.
 . "$(dirname "$0")/mtlib.sh"
-mt_init unreachable 21020
+mt_init unreachable
 
-MT_HEADER=X-Test-Bypass mt_conf "$MT_DIR/c" 1 2 # nothing listens there
+T_HEADER=X-Test-Bypass t_conf "$MT_DIR/c" 1 2 # nothing listens there
 mt_start "$MT_DIR/c"
 mt_run unreachable.lua -D "header=X-Test-Bypass"
 mt_stop

@@ -9,7 +9,7 @@
 # - max_bytes 5000 with ~3.6 kB messages: 2 bypassed, the 3rd deferred;
 # - max_duration 2: 2 bypassed at once, one 2.5 s later deferred.
 . "$(dirname "$0")/testlib.sh"
-tl_init budget 28000
+tl_init budget
 
 STATE=$TL_DIR/budget.state
 CONF=$TL_DIR/dlp.conf

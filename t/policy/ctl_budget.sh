@@ -6,7 +6,7 @@
 #   budget: m2 is deferred with reason budget-spent (spent_by operator in
 #   status --json); "bypass reset" refills it: the queued m2 is bypassed.
 . "$(dirname "$0")/testlib.sh"
-tl_init ctl_budget 28060
+tl_init ctl_budget
 
 STATE=$TL_DIR/budget.state
 CONF=$TL_DIR/dlp.conf

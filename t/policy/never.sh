@@ -10,7 +10,7 @@
 # reaches the Internet unscanned.  -n refuses a bad regular expression
 # and a bad address with file and line.
 . "$(dirname "$0")/testlib.sh"
-tl_init never 28020
+tl_init never
 
 CONF=$TL_DIR/dlp.conf
 

@@ -17,22 +17,12 @@
 
 # pt_conf - write a milter config with extra bypass lines
 pt_conf() {
-    local file=$1 line
+    local file=$1 extra
     shift
-    {
-        echo "dlp: {"
-        tb_conf_servers "127.0.0.1:$(tl_port 6)"
-        tb_conf_limits 1 1 2 8
-        echo "  health: { retry_min = 1; retry_max = 1; };"
-        echo "};"
-        echo "bypass: {"
-        echo "  enabled = true;"
-        for line in "$@"; do
-            echo "  $line"
-        done
-        echo "};"
-        echo "milter: { allow_root = true; }; # tests run as root"
-    } >"$file"
+    extra=$(printf '%s\n  ' "$@")
+    T_DLP_EXTRA="health: { retry_min = 1; retry_max = 1; };" \
+        T_BYPASS_EXTRA=${extra%$'\n  '} \
+        t_conf "$file" "127.0.0.1:$(tl_port 6)"
 }
 
 # pt_send - one message (Subject SUBJECT) to RCPTs (default
@@ -74,11 +64,7 @@ pt_send() {
 
 # pt_wait_sink - wait until sink NAME has COUNT messages (default 20 s)
 pt_wait_sink() {
-    local i n=$((${3:-20} * 5))
-    for ((i = 0; i < n; i++)); do
-        [ "$(tl_nmsgs "$1")" -ge "$2" ] && return 0
-        sleep 0.2
-    done
+    t_wait "${3:-20}" t_ge "$2" tl_nmsgs "$1" && return 0
     tl_fail "sink $1 has $(tl_nmsgs "$1") messages after ${3:-20}s, want $2"
 }
 
@@ -89,11 +75,7 @@ pt_count_log() {
 
 # pt_wait_count_log - until COUNT milter log lines match REGEX (20 s)
 pt_wait_count_log() {
-    local i n=$((${3:-20} * 5))
-    for ((i = 0; i < n; i++)); do
-        [ "$(pt_count_log "$1")" -ge "$2" ] && return 0
-        sleep 0.2
-    done
+    t_wait "${3:-20}" t_ge "$2" pt_count_log "$1" && return 0
     tl_fail "milter log has $(pt_count_log "$1") lines matching /$1/, want $2"
 }
 

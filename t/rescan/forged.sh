@@ -6,7 +6,7 @@
 # carry exactly one X-DLP-Rescan, the milter's own.  And with bypass.rescan
 # off the field is still stripped (only the filter may write it).
 . "$(dirname "$0")/rslib.sh"
-tl_init rescan-forged 28140
+tl_init rescan-forged
 
 command -v python3 >/dev/null || tl_skip "python3 is needed to read postqueue -j"
 
@@ -77,7 +77,7 @@ tl_milter_stop
 rm -f "$TL_DIR"/sink.internet/*
 
 # 3. retro-scan off: the forged fields are stripped all the same
-tl_dlp_conf "$TL_DIR/off.conf" "127.0.0.1:$(tl_port 7)" # nothing listens
+t_conf "$TL_DIR/off.conf" "127.0.0.1:$(tl_port 7)" # nothing listens
 tl_milter "$TL_DIR/off.conf"
 send_forged "rescan off"
 tl_settle

@@ -14,7 +14,7 @@
 # 5. a DLP in forward mode sends it to the gateway's port 25: discarded
 #    at the 10025 smtpd before the milter hands it to the DLP again.
 . "$(dirname "$0")/rslib.sh"
-tl_init rescan 28100
+tl_init rescan
 
 command -v python3 >/dev/null || tl_skip "python3 is needed to reflect from 127.0.0.2"
 TL_REFLECT_NETS=127.0.0.2/32

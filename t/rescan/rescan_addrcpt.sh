@@ -6,10 +6,10 @@
 # SMFIF_ADDRCPT, smfi_addrcpt fails and the message is tempfailed with
 # reason internal:rescan, never bypassed without its copy.
 . "$(dirname "$0")/../milter/mtlib.sh"
-mt_init rescan_addrcpt 28160
+mt_init rescan_addrcpt
 
 rs_rcpt=dlp-rescan@gw.example.com
-mt_conf "$MT_DIR/c" 1 # nothing listens there
+t_conf "$MT_DIR/c" 1 # nothing listens there
 sed -i "/^  enabled = /a\\  rescan: { enabled = true; recipient = \"$rs_rcpt\"; };" "$MT_DIR/c"
 "$MT_MILTER" -n -c "$MT_DIR/c" >"$MT_DIR/n.out" 2>&1 ||
     mt_fail "config rejected: $(cat "$MT_DIR/n.out")"

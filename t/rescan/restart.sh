@@ -5,7 +5,7 @@
 # is still queued, and once the DLP is back it reaches the DLP exactly
 # once.  The original recipient got exactly one copy throughout.
 . "$(dirname "$0")/rslib.sh"
-tl_init rescan-restart 28120
+tl_init rescan-restart
 
 command -v python3 >/dev/null || tl_skip "python3 is needed to read postqueue -j"
 rs_setup

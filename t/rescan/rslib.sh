@@ -50,13 +50,13 @@ rs_setup() {
 
 # rs_conf - a milter configuration with retro-scan on
 rs_conf() {
-    tl_dlp_conf "$1" "127.0.0.1:$(tl_port 6)"
-    sed -i "/^  enabled = /a\\  rescan: { enabled = true; recipient = \"$RS_RCPT\"; };" "$1"
+    T_BYPASS_EXTRA="rescan: { enabled = true; recipient = \"$RS_RCPT\"; };" \
+        t_conf "$1" "127.0.0.1:$(tl_port 6)"
 }
 
 # rs_dumps - messages sink NAME received to the end of data
 rs_dumps() {
-    sleep 0.2
+    tl_sink_idle "$1"
     find "$TL_DIR/sink.$1" -type f -size +0 2>/dev/null | wc -l
 }
 

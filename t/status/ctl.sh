@@ -12,7 +12,7 @@
 # socket is removed when the milter stops.
 . "$(dirname "$0")/../e2e/testlib.sh"
 . "$(dirname "$0")/stlib.sh"
-tl_init ctl 28420
+tl_init ctl
 command -v python3 >/dev/null || tl_skip "python3 is not installed"
 command -v runuser >/dev/null || tl_skip "runuser (util-linux) is not installed"
 
@@ -20,7 +20,7 @@ DOWN=127.0.0.1:$(tl_port 6)
 UP=127.0.0.1:$(tl_port 7)
 tl_setup
 tl_sink dlp "$(tl_port 7)"
-tl_dlp_conf "$TL_DIR/dlp.conf" "$DOWN" "$UP"
+t_conf "$TL_DIR/dlp.conf" "$DOWN" "$UP"
 st_conf "$TL_DIR/dlp.conf"
 tl_milter "$TL_DIR/dlp.conf"
 for i in 1 2 3; do
@@ -124,7 +124,7 @@ tl_milter_stop
 
 # mode 0660 and control.group: a member of the group is let in
 ST_SOCK=$TL_DIR/control2 ST_MODE=0660 ST_GROUP=nogroup
-tl_dlp_conf "$TL_DIR/dlp2.conf" "$DOWN" "$UP"
+t_conf "$TL_DIR/dlp2.conf" "$DOWN" "$UP"
 st_conf "$TL_DIR/dlp2.conf"
 tl_milter "$TL_DIR/dlp2.conf"
 [ "$(stat -c '%a %G' "$ST_SOCK")" = "660 nogroup" ] ||

@@ -8,13 +8,13 @@
 # the output each time; other paths are 404.
 . "$(dirname "$0")/../e2e/testlib.sh"
 . "$(dirname "$0")/stlib.sh"
-tl_init metrics 28400
+tl_init metrics
 command -v curl >/dev/null || tl_skip "curl is not installed"
 command -v promtool >/dev/null || tl_skip "promtool (package prometheus) is not installed"
 
 DLP=127.0.0.1:$(tl_port 6)
 tl_setup
-tl_dlp_conf "$TL_DIR/dlp.conf" "$DLP"
+t_conf "$TL_DIR/dlp.conf" "$DLP"
 st_conf "$TL_DIR/dlp.conf"
 tl_milter "$TL_DIR/dlp.conf"
 tl_wait_port "$(tl_port 10)" || tl_fail "the metrics endpoint does not listen"

@@ -5,13 +5,13 @@
 # a fingerprint that is not a SHA-256 digest, an unknown protocol floor, a
 # cipher list that selects nothing.  Good settings load.
 . "$(dirname "$0")/libtls.sh"
-tt_init config_errors 24060
+tt_init config_errors
 lt_sink 1
 c=$LT_DIR/c
 
 # TLSLINES REGEX - loading fails with a message matching REGEX
 bad() {
-    tt_conf "$c" encrypt "$1" 1
+    T_TLS=encrypt T_TLS_EXTRA="$1" t_conf "$c" 1
     "$DLPSEND" -c "$c" -f s@example.com -r r@example.com \
         <"$LT_DIR/msg" >"$LT_OUT" 2>&1
     st=$?
@@ -30,7 +30,7 @@ bad "protocols = \"SSLv3\";" "protocols"
 bad "ciphers = \"NO-SUCH-CIPHER\";" "ciphers"
 
 # and a good one: every setting at once
-tt_conf "$c" encrypt "ca_file = \"$CERTS/ca.pem\"; ca_path = \"$CERTS/hashed\"; cert_file = \"$CERTS/client.pem\"; key_file = \"$CERTS/client.key\"; match = \"dlp.test\"; protocols = \">=TLSv1.2\"; ciphers = \"HIGH:!aNULL:TLS_AES_256_GCM_SHA384\"; fingerprint = [ \"$(cat "$CERTS/good.sha256")\" ];" 1:none
+T_TLS=encrypt T_TLS_EXTRA="ca_file = \"$CERTS/ca.pem\"; ca_path = \"$CERTS/hashed\"; cert_file = \"$CERTS/client.pem\"; key_file = \"$CERTS/client.key\"; match = \"dlp.test\"; protocols = \">=TLSv1.2\"; ciphers = \"HIGH:!aNULL:TLS_AES_256_GCM_SHA384\"; fingerprint = [ \"$(cat "$CERTS/good.sha256")\" ];" t_conf "$c" 1/none
 tt_send "$c"
 lt_expect '^verdict=delivered reason=accepted '
 echo "PASS: config_errors"

@@ -5,14 +5,14 @@
 # offering it after TLS too does get it (so the check can fail).  Nothing
 # but EHLO and STARTTLS goes in clear.
 . "$(dirname "$0")/libtls.sh"
-tt_init ehlo_again 24100
+tt_init ehlo_again
 tt_evil 1 tls
 tt_evil 2 tls8
 c=$LT_DIR/c
 
 # N - send with BODY=8BITMIME to peer N at level encrypt
 send8() {
-    tt_conf "$c" encrypt "" "$1"
+    T_TLS=encrypt t_conf "$c" "$1"
     "$DLPSEND" -c "$c" -f s@example.com -r r@example.com -a BODY=8BITMIME \
         <"$LT_DIR/msg" >"$LT_OUT" 2>&1 || lt_fail "dlpsend failed"
     lt_expect "^verdict=delivered reason=accepted "

@@ -8,7 +8,7 @@
 # The peer captures everything the client sent: when TLS is required,
 # never a byte of the message (nor MAIL FROM) in clear.
 . "$(dirname "$0")/libtls.sh"
-tt_init evil_peer 24030
+tt_init evil_peer
 tt_evil 1 inject
 tt_evil 2 late
 tt_evil 3 stall
@@ -23,20 +23,20 @@ clean_capture() {
 }
 
 for level in encrypt verify; do
-    tt_conf "$c" "$level" "ca_file = \"$CERTS/ca.pem\";" 1
+    T_TLS="$level" T_TLS_EXTRA="ca_file = \"$CERTS/ca.pem\";" t_conf "$c" 1
     tt_send "$c"
     lt_expect "^verdict=tempfail reason=tls_failed dlp=127\.0\.0\.1\[127\.0\.0\.1\]:$(lt_port 1)/tls_failed "
     lt_expect "reply=4[0-9][0-9] 4\.7\.5 "
     lt_reject "injected"
     clean_capture 1
 
-    tt_conf "$c" "$level" "ca_file = \"$CERTS/ca.pem\";" 2
+    T_TLS="$level" T_TLS_EXTRA="ca_file = \"$CERTS/ca.pem\";" t_conf "$c" 2
     tt_send "$c"
     lt_expect "^verdict=tempfail reason=tls_failed "
     lt_expect "reply=4[0-9][0-9] 4\.7\.5 "
     clean_capture 2
 
-    LT_COMMAND=1 tt_conf "$c" "$level" "" 3
+    T_COMMAND=1 T_TLS="$level" t_conf "$c" 3
     start=$(date +%s%N)
     tt_send "$c"
     ms=$((($(date +%s%N) - start) / 1000000))
@@ -45,7 +45,7 @@ for level in encrypt verify; do
     [ "$ms" -lt 4000 ] || lt_fail "stalled handshake took $ms ms (timeout 1 s)"
     clean_capture 3
 
-    tt_conf "$c" "$level" "" 4
+    T_TLS="$level" t_conf "$c" 4
     tt_send "$c"
     lt_expect "^verdict=tempfail reason=tls_failed "
     lt_expect "reply=4[0-9][0-9] 4\.7\.[45] .*454"
@@ -55,7 +55,7 @@ done
 # when it is not offered.  Injection, a failed handshake and 454 are all
 # TLS_FAILED at may too, and the message is not sent in clear.
 for n in 1 2 4; do
-    tt_conf "$c" may "" "$n"
+    T_TLS=may t_conf "$c" "$n"
     tt_send "$c"
     lt_expect "^verdict=tempfail reason=tls_failed dlp=127\.0\.0\.1\[127\.0\.0\.1\]:$(lt_port "$n")/tls_failed "
     lt_reject "injected"

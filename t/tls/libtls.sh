@@ -1,10 +1,9 @@
 # t/tls/libtls.sh - helpers for the TLS tests (source it, do not run it).
 #
 # Builds on t/lib/libtest.sh (lt_init, lt_sink, lt_send, lt_expect, lt_fail,
-# lt_port ...).  Tests of this directory use ports 24000-24999, one block of
-# ten each (lt_init NAME PORTBASE).
+# lt_port ...); lt_init allocates the test's block of ten ports.
 #
-#   tt_init NAME PORTBASE          lt_init, plus the test certificates in
+#   tt_init NAME                   lt_init, plus the test certificates in
 #                                  $CERTS (made once by gen-certs.sh)
 #   tt_postfix N:CERT[:tls12]...   one private Postfix instance (needs root)
 #                                  as the DLP, an smtpd with STARTTLS on
@@ -14,13 +13,13 @@
 #                                  discarded; log in $TT_PFLOG
 #   tt_evil N MODE                 t/tls/evilpeer.py on port PORTBASE+N,
 #                                  capturing to $LT_DIR/evilN.cap
-#   tt_conf FILE LEVEL TLSLINES N[:LEVEL]...
+#   T_TLS=LEVEL T_TLS_EXTRA=TLSLINES t_conf FILE N[/LEVEL]...
 #                                  a config with dlp.tls.level LEVEL, the
-#                                  extra dlp.tls settings TLSLINES (libconfig
-#                                  text, may be empty) and the servers
-#                                  127.0.0.1:PORTBASE+N in that order, each
-#                                  with its own tls_level when given;
-#                                  TT_DLP_EXTRA: more dlp settings
+#                                  extra dlp.tls settings TLSLINES and the
+#                                  servers 127.0.0.1:PORTBASE+N in that
+#                                  order, each with its own tls_level when
+#                                  given (t/testlib.sh; defaults here:
+#                                  timeouts 2 5 5, deadline 20)
 #   tt_send CONF                   lt_send CONF s@example.com r@example.com
 #                                  with a fixed message whose body carries
 #                                  the marker $TT_MARK
@@ -35,6 +34,7 @@ TT_MARK="SECRET-BODY-MARKER-4711"
 
 tt_init() {
     lt_init "$@"
+    t_conf_defaults 2 5 5 20
     trap tt_cleanup EXIT
     command -v openssl >/dev/null || {
         echo "SKIP: the openssl command is not installed"
@@ -134,46 +134,36 @@ tt_evil() {
         "$LT_DIR/evil$n.cap" "" "$CERTS/good.pem" "$CERTS/good.key"
 }
 
-tt_conf() {
-    local file=$1 level=$2 tlslines=$3 spec n hp=()
-    shift 3
-    for spec in "$@"; do
-        n=${spec%%:*}
-        hp+=("127.0.0.1:$(lt_port "$n")")
-        [ "$spec" != "$n" ] && hp[-1]+="/${spec#*:}"
-    done
-    {
-        echo "dlp: {"
-        tb_conf_servers "${hp[@]}"
-        tb_conf_limits "${LT_CONNECT:-2}" "${LT_COMMAND:-5}" "${LT_DATA:-5}" \
-            "${LT_DEADLINE:-20}"
-        [ -n "${TT_DLP_EXTRA-}" ] && echo "  $TT_DLP_EXTRA"
-        echo "  tls: {"
-        echo "    level = \"$level\";"
-        [ -n "$tlslines" ] && echo "    $tlslines"
-        echo "  };"
-        echo "};"
-        echo "bypass: {"
-        echo "  enabled = true;"
-        echo "};"
-        echo "milter: { allow_root = true; }; # tests run as root"
-    } >"$file"
-}
-
 tt_send() {
     lt_send "$1" s@example.com r@example.com <"$LT_DIR/msg"
 }
 
-tt_pf_got() {
-    sleep 0.3
-    grep -c 'qmgr.*from=<s@example.com>' "$TT_PFLOG"
+# _tt_pf_quiet - true when the Postfix DLP has logged the end of every
+# smtpd session it logged the start of, and qmgr has picked up every
+# message cleanup took in (the log is one datagram queue to postlogd:
+# cleanup's line comes before smtpd's 250, so before its disconnect)
+_tt_pf_quiet() {
+    local c d m q
+    c=$(grep -c 'smtpd\[[0-9]*\]: connect from' "$TT_PFLOG")
+    d=$(grep -c 'smtpd\[[0-9]*\]: disconnect from' "$TT_PFLOG")
+    m=$(grep -c 'cleanup\[[0-9]*\]: [0-9A-F]*: message-id=' "$TT_PFLOG")
+    q=$(grep -c 'qmgr\[[0-9]*\]: [0-9A-F]*: from=' "$TT_PFLOG")
+    [ "$c" = "$d" ] && [ "$m" = "$q" ]
 }
 
+# tt_pf_got_from - messages from SENDER the Postfix DLP queued, once the
+# DLP is quiet (5 s at most)
 tt_pf_got_from() {
-    sleep 0.3
+    t_wait 5 _tt_pf_quiet
     grep -c "qmgr.*from=<$1>" "$TT_PFLOG"
 }
 
+tt_pf_got() {
+    tt_pf_got_from s@example.com
+}
+
+# tt_pf_tls - TLS sessions the Postfix DLP logged, once it is quiet
 tt_pf_tls() {
+    t_wait 5 _tt_pf_quiet
     grep -c 'TLS connection established from' "$TT_PFLOG"
 }

@@ -7,16 +7,17 @@
 # expired certificate the milter tempfails with 4.7.5 and the reason.
 . "$(dirname "$0")/libtls.sh"
 . "$top_srcdir/t/milter/mtlib.sh"
-tt_init milter_log 24070
-mt_init milter_log 24070
+tt_init milter_log
+mt_init milter_log # the same port block as tt_init
+t_conf_defaults 2 5 5 20 # those of t/tls (mt_start passes the socket)
 trap 'mt_cleanup; tt_cleanup' EXIT
 tt_postfix 1:good 2:expired
 c=$LT_DIR/c
 fp=$(cat "$CERTS/good.sha256")
 
 # no connection reuse: the second message makes a new connection
-TT_DLP_EXTRA='reuse: { max_age = 0; };' \
-    tt_conf "$c" verify "ca_file = \"$CERTS/ca.pem\";" 1
+T_DLP_EXTRA='reuse: { max_age = 0; };' \
+    T_TLS=verify T_TLS_EXTRA="ca_file = \"$CERTS/ca.pem\";" t_conf "$c" 1
 mt_start "$c"
 mt_run delivered.lua
 mt_run delivered.lua
@@ -28,7 +29,7 @@ mt_log_expect "QID1: verdict=delivered reason=accepted .*tls=\"TLSv1\.3 TLS_[A-Z
 
 # the expired certificate: tempfail, the reason in the reply and the log
 : >"$MT_LOG"
-tt_conf "$c" verify "ca_file = \"$CERTS/ca.pem\";" 2
+T_TLS=verify T_TLS_EXTRA="ca_file = \"$CERTS/ca.pem\";" t_conf "$c" 2
 mt_start "$c"
 "$MILTERTEST" -s "$top_srcdir/t/tls/tempfail.lua" -D "sock=$MT_SOCK" \
     -D "lib=$top_srcdir/t/milter/mt.lua" >"$MT_OUT" 2>&1 ||

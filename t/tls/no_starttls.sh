@@ -4,23 +4,23 @@
 # offered" and the sink gets nothing (not one byte of the message in
 # clear).  A per-server tls_level overrides dlp.tls.level both ways.
 . "$(dirname "$0")/libtls.sh"
-tt_init no_starttls 24020
+tt_init no_starttls
 lt_sink 1
 p=$(lt_port 1)
 c=$LT_DIR/c
 ca="ca_file = \"$CERTS/ca.pem\";"
 
-tt_conf "$c" none "" 1
+T_TLS=none t_conf "$c" 1
 tt_send "$c"
 lt_expect "^verdict=delivered reason=accepted dlp=127\.0\.0\.1\[127\.0\.0\.1\]:$p/accepted "
-tt_conf "$c" may "$ca" 1
+T_TLS=may T_TLS_EXTRA="$ca" t_conf "$c" 1
 tt_send "$c"
 lt_expect "^verdict=delivered reason=accepted "
 lt_reject '^tls='
 [ "$(lt_nmsgs 1)" = 2 ] || lt_fail "sink has $(lt_nmsgs 1) messages, want 2"
 
 for level in encrypt verify; do
-    tt_conf "$c" "$level" "$ca" 1
+    T_TLS="$level" T_TLS_EXTRA="$ca" t_conf "$c" 1
     tt_send "$c"
     lt_expect "^verdict=tempfail reason=tls_failed dlp=127\.0\.0\.1\[127\.0\.0\.1\]:$p/tls_failed "
     lt_expect "reply=4[0-9][0-9] 4\.7\.4 .*not offered"
@@ -28,11 +28,11 @@ for level in encrypt verify; do
 done
 
 # overrides: global encrypt, this server none -> delivered
-tt_conf "$c" encrypt "" 1:none
+T_TLS=encrypt t_conf "$c" 1/none
 tt_send "$c"
 lt_expect "^verdict=delivered reason=accepted "
 # global none, this server encrypt -> tls_failed
-tt_conf "$c" none "" 1:encrypt
+T_TLS=none t_conf "$c" 1/encrypt
 tt_send "$c"
 lt_expect "^verdict=tempfail reason=tls_failed "
 [ "$(lt_nmsgs 1)" = 3 ] || lt_fail "sink has $(lt_nmsgs 1) messages, want 3"

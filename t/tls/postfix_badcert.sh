@@ -7,7 +7,7 @@
 # digest delivers, a digest that is not listed fails, and verify + pin
 # still demands the chain.
 . "$(dirname "$0")/libtls.sh"
-tt_init postfix_badcert 24010
+tt_init postfix_badcert
 tt_postfix 1:expired 2:wrongname 3:self
 
 c=$LT_DIR/c
@@ -18,7 +18,7 @@ got=0
 
 # N LEVEL TLSLINES REASON-REGEX - delivery to server N fails on TLS
 tls_fails() {
-    tt_conf "$c" "$2" "$3" "$1"
+    T_TLS="$2" T_TLS_EXTRA="$3" t_conf "$c" "$1"
     tt_send "$c"
     lt_expect "^verdict=tempfail reason=tls_failed dlp=127\.0\.0\.1\[127\.0\.0\.1\]:$(lt_port "$1")/tls_failed "
     lt_expect "reply=4[0-9][0-9] 4\.7\.5 .*$4"
@@ -27,7 +27,7 @@ tls_fails() {
 
 # N LEVEL TLSLINES - delivery to server N succeeds over TLS
 tls_works() {
-    tt_conf "$c" "$2" "$3" "$1"
+    T_TLS="$2" T_TLS_EXTRA="$3" t_conf "$c" "$1"
     tt_send "$c"
     lt_expect "^verdict=delivered reason=accepted "
     lt_expect '^tls=TLSv1\.[23] '
@@ -51,8 +51,9 @@ tls_fails 3 encrypt "fingerprint = [ \"$good_fp\" ];" "fingerprint sha256=$self_
 tls_fails 3 verify "$ca fingerprint = [ \"$self_fp\" ];" "self-signed certificate"
 tls_fails 1 verify "$ca fingerprint = [ \"$(cat "$CERTS/expired.sha256")\" ];" "certificate has expired"
 # after a failed check not one command followed STARTTLS: Postfix saw
-# MAIL exactly in the sessions that delivered
-sleep 0.3
+# MAIL exactly in the sessions that delivered (once every session's end
+# is logged)
+t_wait 5 _tt_pf_quiet
 mails=$(grep 'smtpd.*disconnect from' "$TT_PFLOG" | grep -c ' mail=')
 [ "$mails" = "$got" ] || lt_fail "Postfix saw MAIL in $mails sessions, want $got"
 [ "$(grep 'smtpd.*disconnect from' "$TT_PFLOG" | grep -c ' starttls=1')" -ge 13 ] ||

@@ -7,7 +7,7 @@
 # SHA-256 digest; a per-server verify under a global none works; level none
 # talks plaintext.
 . "$(dirname "$0")/libtls.sh"
-tt_init postfix_levels 24000
+tt_init postfix_levels
 tt_postfix 1:good 2:good:tls12
 
 c=$LT_DIR/c
@@ -17,7 +17,7 @@ good_fp=$(cat "$CERTS/good.sha256")
 tls_before=0
 # LEVEL TLSLINES WHAT - deliver once at LEVEL over TLS
 delivered_tls() {
-    tt_conf "$c" "$1" "$2" 1
+    T_TLS="$1" T_TLS_EXTRA="$2" t_conf "$c" 1
     tt_send "$c"
     lt_expect "^verdict=delivered reason=accepted dlp=127\.0\.0\.1\[127\.0\.0\.1\]:$p/accepted "
     lt_expect '^tls=TLSv1\.[23] [A-Z0-9_-]+ resumed=no'
@@ -45,24 +45,24 @@ grep -q 'Trusted TLS connection established from.*' "$TT_PFLOG" ||
 
 # the protocol floor: a TLS 1.2-only server is fine by default, refused
 # with protocols = "TLSv1.3" (and never gets the message)
-tt_conf "$c" encrypt "" 2
+T_TLS=encrypt t_conf "$c" 2
 tt_send "$c"
 lt_expect "^verdict=delivered reason=accepted "
 lt_expect '^tls=TLSv1\.2 '
-tt_conf "$c" encrypt 'protocols = "TLSv1.3";' 2
+T_TLS=encrypt T_TLS_EXTRA='protocols = "TLSv1.3";' t_conf "$c" 2
 tt_send "$c"
 lt_expect "^verdict=tempfail reason=tls_failed .*4\.7\.5 .*TLS handshake failed: .*protocol version"
 tls_before=$(tt_pf_tls)
 
 # global none, this server verify: the TLS context is built all the same
-tt_conf "$c" none "ca_file = \"$CERTS/ca.pem\";" 1:verify
+T_TLS=none T_TLS_EXTRA="ca_file = \"$CERTS/ca.pem\";" t_conf "$c" 1/verify
 tt_send "$c"
 lt_expect "^verdict=delivered reason=accepted "
 lt_expect "^tls=TLSv1\.[23] .* sha256=$good_fp\$"
 tls_before=$(tt_pf_tls)
 
 # level none: plaintext, even though STARTTLS is offered
-tt_conf "$c" none "" 1
+T_TLS=none t_conf "$c" 1
 tt_send "$c"
 lt_expect "^verdict=delivered reason=accepted "
 lt_reject '^tls='

@@ -8,7 +8,7 @@
 # configuration each time (full handshakes) against one configuration
 # (resumed); both means are printed.
 . "$(dirname "$0")/libtls.sh"
-tt_init resume 24050
+tt_init resume
 tt_postfix 1:good 2:expired 3:good:tls12
 c=$LT_DIR/c
 REPEAT=$top_builddir/t/tls/tlsrepeat
@@ -16,7 +16,7 @@ REPEAT=$top_builddir/t/tls/tlsrepeat
 
 # N PROTO - three messages to server N: the 2nd and 3rd resume
 three_resume() {
-    tt_conf "$c" verify "ca_file = \"$CERTS/ca.pem\";" "$1"
+    T_TLS=verify T_TLS_EXTRA="ca_file = \"$CERTS/ca.pem\";" t_conf "$c" "$1"
     "$REPEAT" -c "$c" -f s@example.com -r r@example.com -n 3 \
         <"$LT_DIR/msg" >"$LT_OUT" 2>&1 || lt_fail "tlsrepeat failed"
     lt_expect "^msg=1 verdict=delivered .* tls=$2 [^ ]+ resumed=no "
@@ -30,7 +30,7 @@ three_resume 3 'TLSv1\.2'   # the session comes with the handshake
 
 # many threads at once share the cache: every message after the first
 # resumes (the milter runs one thread per SMTP connection)
-tt_conf "$c" verify "ca_file = \"$CERTS/ca.pem\";" 1
+T_TLS=verify T_TLS_EXTRA="ca_file = \"$CERTS/ca.pem\";" t_conf "$c" 1
 "$REPEAT" -t 8 -c "$c" -f s@example.com -r r@example.com -n 24 \
     <"$LT_DIR/msg" >"$LT_OUT" 2>&1 || lt_fail "tlsrepeat -t failed"
 [ "$(grep -c '^msg=.* verdict=delivered ' "$LT_OUT")" = 24 ] ||
@@ -41,22 +41,21 @@ tt_conf "$c" verify "ca_file = \"$CERTS/ca.pem\";" 1
 # connection reuse (dlp.reuse, on by default): three messages through one
 # pool share one TLS connection (RSET between them), one handshake
 tls0=$(tt_pf_tls)
-tt_conf "$c" verify "ca_file = \"$CERTS/ca.pem\";" 1
+T_TLS=verify T_TLS_EXTRA="ca_file = \"$CERTS/ca.pem\";" t_conf "$c" 1
 "$DLPSEND" -n 3 -c "$c" -f s@example.com -r r@example.com \
     <"$LT_DIR/msg" >"$LT_OUT" 2>&1 || lt_fail "dlpsend -n failed"
 [ "$(grep -c '^verdict=delivered ' "$LT_OUT")" = 3 ] || lt_fail "reuse: not all delivered"
-sleep 0.3
 [ "$(tt_pf_tls)" = $((tls0 + 1)) ] || lt_fail "reuse: $(($(tt_pf_tls) - tls0)) TLS sessions, want 1"
 # reuse off: three connections, the 2nd and 3rd resumed
-TT_DLP_EXTRA='reuse: { max_age = 0; };' \
-    tt_conf "$c" verify "ca_file = \"$CERTS/ca.pem\";" 1
+T_DLP_EXTRA='reuse: { max_age = 0; };' \
+    T_TLS=verify T_TLS_EXTRA="ca_file = \"$CERTS/ca.pem\";" t_conf "$c" 1
 "$DLPSEND" -n 3 -c "$c" -f s@example.com -r r@example.com \
     <"$LT_DIR/msg" >"$LT_OUT" 2>&1 || lt_fail "dlpsend -n failed"
 [ "$(grep -c '^verdict=delivered ' "$LT_OUT")" = 3 ] || lt_fail "no reuse: not all delivered"
 [ "$(grep -c '^tls=.* resumed=yes' "$LT_OUT")" = 2 ] || lt_fail "no reuse: want 2 resumed"
 
 # a host whose certificate fails verification: never resumed into success
-tt_conf "$c" verify "ca_file = \"$CERTS/ca.pem\";" 2
+T_TLS=verify T_TLS_EXTRA="ca_file = \"$CERTS/ca.pem\";" t_conf "$c" 2
 "$REPEAT" -c "$c" -f s@example.com -r r@example.com -n 2 \
     <"$LT_DIR/msg" >"$LT_OUT" 2>&1 || lt_fail "tlsrepeat failed"
 lt_expect '^msg=1 verdict=tempfail .*certificate has expired'
@@ -64,7 +63,7 @@ lt_expect '^msg=2 verdict=tempfail .*certificate has expired'
 
 # the effect: N messages, full handshakes vs resumed
 n=${TT_RESUME_N:-20}
-tt_conf "$c" verify "ca_file = \"$CERTS/ca.pem\";" 1
+T_TLS=verify T_TLS_EXTRA="ca_file = \"$CERTS/ca.pem\";" t_conf "$c" 1
 "$REPEAT" -F -c "$c" -f s@example.com -r r@example.com -n "$n" \
     <"$LT_DIR/msg" >"$LT_DIR/full" 2>&1 || lt_fail "tlsrepeat -F failed"
 "$REPEAT" -c "$c" -f s@example.com -r r@example.com -n "$n" \

@@ -1,2 +1,0 @@
-int LLVMFuzzerTestOneInput(const char *d, unsigned long n)
-{ return 0; }
