@@ -43,10 +43,11 @@
 #   tb_kill PID...                 SIGTERM each process, wait for each
 #   t_conf FILE SERVER...          write a test configuration (the one
 #                                  config writer, see "Configs" below)
-#   tb_conf_servers HOST:PORT[/LEVEL]...
+#   tb_conf_servers HOST:PORT[/LEVEL][+KEY=VALUE...]...
 #                                  the "servers = (...);" lines of a dlp:
 #                                  config group, in that order, each with
-#                                  its own tls_level when given
+#                                  its own tls_level and other settings
+#                                  (e.g. +weight=2+priority=1) when given
 #   tb_netns_drop NS ADDR          make network namespace NS (root only)
 #                                  with lo up and ADDR on it, TCP SYNs
 #                                  to ADDR dropped by iptables; where
@@ -67,7 +68,8 @@
 #
 # Configs: t_conf FILE SERVER... writes dlp:, bypass: and milter: groups;
 # SERVER is N (127.0.0.1, port PORTBASE+N of the test's block) or
-# HOST:PORT, either with /LEVEL for its own tls_level.  These variables
+# HOST:PORT, either with /LEVEL for its own tls_level and +KEY=VALUE for
+# more settings of that server (+weight=2+priority=1).  These variables
 # change it (set them for one call, VAR=value t_conf ..., or for the test):
 #   T_CONNECT T_COMMAND T_DATA T_DEADLINE   dlp.connect_timeout,
 #                      command_timeout, data_timeout, session_deadline
@@ -242,12 +244,19 @@ tb_kill() {
 
 # tb_conf_servers - print a config's servers list: HOST:PORT[/LEVEL]...
 tb_conf_servers() {
-    local spec hp sep=""
+    local spec hp kv sep=""
     echo "  servers = ("
     for spec in "$@"; do
+        kv=${spec#"${spec%%+*}"}
+        spec=${spec%%+*}
         hp=${spec%%/*}
         printf '%s    { host = "%s"; port = %d;' "$sep" "${hp%:*}" "${hp##*:}"
         [ "$spec" != "$hp" ] && printf ' tls_level = "%s";' "${spec#*/}"
+        while [ -n "$kv" ]; do # "+KEY=VALUE" per-server settings
+            kv=${kv#+}
+            printf ' %s = %s;' "${kv%%=*}" "$(echo "${kv%%+*}" | cut -d= -f2-)"
+            case $kv in *+*) kv=+${kv#*+} ;; *) kv="" ;; esac
+        done
         printf ' }\n'
         sep=","
     done
@@ -272,9 +281,9 @@ t_conf() {
     shift
     [ "${#d[@]}" = 4 ] || d=(1 1 2 10)
     for spec in "$@"; do
-        case ${spec%%/*} in
+        case ${spec%%[/+]*} in
         *:*) hp+=("$spec") ;;
-        *) hp+=("127.0.0.1:$((T_PORTBASE + ${spec%%/*}))${spec#"${spec%%/*}"}") ;;
+        *) hp+=("127.0.0.1:$((T_PORTBASE + ${spec%%[/+]*}))${spec#"${spec%%[/+]*}"}") ;;
         esac
     done
     {

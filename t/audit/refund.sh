@@ -6,14 +6,12 @@
 # the trail can be written the next message is still bypassed.
 . "$(dirname "$0")/../e2e/testlib.sh"
 . "$(dirname "$0")/auditlib.sh"
-tl_init audit_refund 28360
+tl_init audit_refund
 
 trail=$TL_DIR/missing/audit.jsonl
 tl_setup
-at_conf "$TL_DIR/dlp.conf" "$trail" all "127.0.0.1:$(tl_port 7)"
-sed -i "/^bypass: {/a\\
-  budget: { max_messages = 1; state_file = \"$TL_DIR/budget.state\"; };" \
-    "$TL_DIR/dlp.conf"
+T_BYPASS_EXTRA="budget: { max_messages = 1; state_file = \"$TL_DIR/budget.state\"; };" \
+    at_conf "$TL_DIR/dlp.conf" "$trail" all "127.0.0.1:$(tl_port 7)"
 tl_milter "$TL_DIR/dlp.conf"
 for i in 1 2; do
     TL_SUBJECT=unrecorded$i tl_send rcpt@example.com

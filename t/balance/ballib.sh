@@ -3,7 +3,7 @@
 # lt_port, lt_fail ...); each test takes a block of ten ports of
 # 28600-28699 (28660-28679 the Postfix test's).
 #
-#   bl_init NAME PORTBASE          lt_init, and $BALSEND
+#   bl_init NAME [PORTBASE]        lt_init, and $BALSEND
 #   bl_conf FILE POLICY SPEC...    a config with dlp.balance = POLICY and
 #                                  one server per SPEC "N[:w=W][:p=P]"
 #                                  (127.0.0.1:PORTBASE+N, weight, priority);
@@ -24,27 +24,16 @@ bl_init() {
 }
 
 bl_conf() {
-    local file=$1 policy=$2 spec n w p sep=""
+    local file=$1 policy=$2 spec srv=()
     shift 2
-    {
-        echo "dlp: {"
-        echo "  balance = \"$policy\";"
-        echo "  servers = ("
-        for spec in "$@"; do
-            n=${spec%%:*}
-            w=$(echo "$spec" | sed -n 's/.*:w=\([0-9]*\).*/\1/p')
-            p=$(echo "$spec" | sed -n 's/.*:p=\([0-9]*\).*/\1/p')
-            printf '%s    { host = "127.0.0.1"; port = %d;%s%s }\n' "$sep" \
-                "$(lt_port "$n")" "${w:+ weight = $w;}" "${p:+ priority = $p;}"
-            sep=","
-        done
-        echo "  );"
-        tb_conf_limits "${LT_CONNECT:-2}" "${LT_COMMAND:-5}" "${LT_DATA:-5}" \
-            "${LT_DEADLINE:-20}"
-        [ -n "${BL_EXTRA-}" ] && echo "  $BL_EXTRA"
-        echo "};"
-        echo "bypass: { enabled = true; };"
-    } >"$file"
+    for spec in "$@"; do # N[:w=W][:p=P] -> N[+weight=W][+priority=P]
+        spec=$(echo "$spec" | sed 's/:w=/+weight=/; s/:p=/+priority=/')
+        srv+=("$spec")
+    done
+    T_CONNECT=${T_CONNECT:-2} T_COMMAND=${T_COMMAND:-5} T_DATA=${T_DATA:-5} \
+        T_DEADLINE=${T_DEADLINE:-20} \
+        T_DLP_EXTRA="balance = \"$policy\";${BL_EXTRA:+ $BL_EXTRA}" \
+        t_conf "$file" "${srv[@]}"
 }
 
 bl_send() {

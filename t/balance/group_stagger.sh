@@ -9,7 +9,7 @@
 # In a network namespace of its own (10.202.0.2 drops SYNs); skips where
 # the kernel refuses.  Ports 28640-28649 (in the namespace).
 . "$(dirname "$0")/ballib.sh"
-bl_init group_stagger 28640
+bl_init group_stagger
 NS=dlpB-stagger-$$
 tb_netns_drop "$NS" 10.202.0.2
 trap 'ip netns pids "$NS" 2>/dev/null | xargs -r kill -9; ip netns del "$NS" 2>/dev/null; lt_cleanup' EXIT
@@ -17,13 +17,9 @@ tb_sink -n "$NS" sink1 "$LT_DIR/sink1" "127.0.0.1:$(lt_port 1)" 20
 
 # conf FILE POLICY P_DROP P_SINK - the dropping host first, then sink 1
 conf() {
-    cat >"$1" <<CONF
-dlp: { balance = "$2";
-  servers = ( { host = "10.202.0.2"; port = $(lt_port 9); priority = $3; },
-              { host = "127.0.0.1"; port = $(lt_port 1); priority = $4; } );
-  connect_timeout = 2; command_timeout = 2; helo_name = "gw.test";
-  health: { retry_min = 30; retry_max = 60; }; };
-CONF
+    T_CONNECT=2 T_COMMAND=2 T_DATA=default T_DEADLINE=default \
+        T_DLP_EXTRA="balance = \"$2\"; health: { retry_min = 30; retry_max = 60; };" \
+        t_conf "$1" "10.202.0.2:$(lt_port 9)+priority=$3" "1+priority=$4"
 }
 # send CONF - one message in the namespace; ms in $MS
 send() {

@@ -7,7 +7,7 @@
 # Round-robin, 40 messages from two threads each time; the DR hosts come
 # first in dlp.servers (priority, not position, decides).  Ports 28620-28629.
 . "$(dirname "$0")/ballib.sh"
-bl_init groups 28620
+bl_init groups
 for n in 1 2 3 4; do
     bl_sink_start $n
 done

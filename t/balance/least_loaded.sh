@@ -8,7 +8,7 @@
 # Weights count: with the fast hosts at weights 1 and 4, the weight-4
 # host takes the most.  Ports 28610-28619.
 . "$(dirname "$0")/ballib.sh"
-bl_init least_loaded 28610
+bl_init least_loaded
 lt_sink 1 -w 1
 lt_sink 2
 lt_sink 3

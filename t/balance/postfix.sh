@@ -6,23 +6,14 @@
 # directly or bounced; with one host stopped, 12 more go to the other two
 # only, never bypassed.  Ports 28660-28679.
 . "$(dirname "$0")/../e2e/testlib.sh"
-tl_init balance_postfix 28660
+tl_init balance_postfix
 
 tl_setup
 for n in 6 7 8; do
     tl_sink "d$n" "$(tl_port $n)"
 done
-cat >"$TL_DIR/dlp.conf" <<CONF
-dlp: {
-  balance = "round-robin";
-  servers = ( { host = "127.0.0.1"; port = $(tl_port 6); },
-              { host = "127.0.0.1"; port = $(tl_port 7); },
-              { host = "127.0.0.1"; port = $(tl_port 8); } );
-  helo_name = "gw.test";
-};
-bypass: { enabled = true; };
-milter: { allow_root = true; };
-CONF
+T_CONNECT=default T_COMMAND=default T_DATA=default T_DEADLINE=default \
+    T_DLP_EXTRA='balance = "round-robin";' t_conf "$TL_DIR/dlp.conf" 6 7 8
 tl_milter "$TL_DIR/dlp.conf"
 
 # send N FIRST - N messages, numbered from FIRST, one connection each

@@ -7,7 +7,7 @@
 # would be its full share), and from 4.5 s on 25-42 % again.
 # Ports 28630-28639.
 . "$(dirname "$0")/ballib.sh"
-bl_init slow_start 28630
+bl_init slow_start
 for n in 1 2 3; do
     bl_sink_start $n
 done

@@ -4,7 +4,7 @@
 # weights 1:2:3 are respected within +-10 %, and "ordered" (the default)
 # is unchanged: the first host takes everything.  Ports 28600-28609.
 . "$(dirname "$0")/ballib.sh"
-bl_init split 28600
+bl_init split
 lt_sink 1
 lt_sink 2
 lt_sink 3

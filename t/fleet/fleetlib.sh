@@ -155,30 +155,18 @@ fl_gateway() {
 # FLEET_DATA, FLEET_DEADLINE, FLEET_STAGGER_MS, FLEET_RETRY_MIN,
 # FLEET_RETRY_MAX: written only when set (unset: the shipped defaults)
 fl_conf() {
-    local file=$1
+    local file=$1 extra="" health=""
     shift
-    {
-        echo "dlp: {"
-        tb_conf_servers "$@"
-        echo "  helo_name = \"gw.test\";"
-        [ "${FLEET_BALANCE:-ordered}" != ordered ] &&
-            echo "  balance = \"$FLEET_BALANCE\";"
-        [ -n "${FLEET_CONNECT-}" ] && echo "  connect_timeout = $FLEET_CONNECT;"
-        [ -n "${FLEET_COMMAND-}" ] && echo "  command_timeout = $FLEET_COMMAND;"
-        [ -n "${FLEET_DATA-}" ] && echo "  data_timeout = $FLEET_DATA;"
-        [ -n "${FLEET_DEADLINE-}" ] && echo "  session_deadline = $FLEET_DEADLINE;"
-        [ -n "${FLEET_STAGGER_MS-}" ] &&
-            echo "  connect_stagger_ms = $FLEET_STAGGER_MS;"
-        echo "  health: {"
-        [ -n "${FLEET_RETRY_MIN-}" ] && echo "    retry_min = $FLEET_RETRY_MIN;"
-        [ -n "${FLEET_RETRY_MAX-}" ] && echo "    retry_max = $FLEET_RETRY_MAX;"
-        echo "  };"
-        echo "};"
-        echo "milter: {"
-        echo "  allow_root = true; # tests run as root with no milter.user"
-        echo "  tmpdir = \"$TL_DIR\";"
-        echo "};"
-    } >"$file"
+    [ "${FLEET_BALANCE:-ordered}" != ordered ] &&
+        extra="balance = \"$FLEET_BALANCE\"; "
+    [ -n "${FLEET_STAGGER_MS-}" ] &&
+        extra+="connect_stagger_ms = $FLEET_STAGGER_MS; "
+    [ -n "${FLEET_RETRY_MIN-}" ] && health+="retry_min = $FLEET_RETRY_MIN; "
+    [ -n "${FLEET_RETRY_MAX-}" ] && health+="retry_max = $FLEET_RETRY_MAX; "
+    T_CONNECT=${FLEET_CONNECT:-default} T_COMMAND=${FLEET_COMMAND:-default} \
+        T_DATA=${FLEET_DATA:-default} T_DEADLINE=${FLEET_DEADLINE:-default} \
+        T_DLP_EXTRA="${extra}health: { $health};" T_TMPDIR=$TL_DIR \
+        T_SOCKET="" T_DEF_SOCKET="" t_conf "$file" "$@"
 }
 
 # fl_milter - start the milter of gateway N with CONF in namespace gwN;
