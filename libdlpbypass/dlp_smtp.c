@@ -568,7 +568,7 @@ static void smtp_handle(DLP_SMTP *s) {
     break;
   case S_DOT:
     if (s->reply.code == 250) { /* only 250: a 221 or 354 is no yes */
-      dlp_cmd_queue_id(s->reply.text, s->queue_id, sizeof(s->queue_id));
+      dlp_reply_queue_id(s->reply.text, s->queue_id, sizeof(s->queue_id));
       dlp_smtp_set_state(s, S_READY);
     } else {
       smtp_reply_fail(s);

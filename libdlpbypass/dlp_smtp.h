@@ -20,6 +20,7 @@
 #ifndef DLP_SMTP_H
 #define DLP_SMTP_H
 
+#include "dlp_cmd.h"
 #include "dlp_private.h"
 #include "dlp_resolve.h"
 
@@ -27,13 +28,7 @@
 
 typedef struct dlp_smtp DLP_SMTP;
 
-/* Capabilities from the EHLO reply (forgotten after STARTTLS). */
-#define DLP_SMTP_CAP_PIPELINING 0x01
-#define DLP_SMTP_CAP_8BITMIME 0x02
-#define DLP_SMTP_CAP_SMTPUTF8 0x04
-#define DLP_SMTP_CAP_DSN 0x08
-#define DLP_SMTP_CAP_SIZE 0x10
-#define DLP_SMTP_CAP_STARTTLS 0x20
+/* Capabilities from the EHLO reply: DLP_SMTP_CAP_* in dlp_cmd.h. */
 
 /* Why a session step failed. */
 typedef struct dlp_smtp_failure {

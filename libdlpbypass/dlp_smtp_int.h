@@ -13,6 +13,7 @@
 #include "dlp_cmd.h"
 #include "dlp_dial.h"
 #include "dlp_io.h"
+#include "dlp_reply.h"
 #include "dlp_smtp.h"
 #include "dlp_trace.h"
 
