@@ -170,28 +170,10 @@ static void conn_reply(DLP_CONN *c, int code, const char *dsn,
   snprintf(r->text, sizeof(r->text), "%s", text);
 }
 
-/* conn_reason - the reason word for verdict V after failure F */
-static const char *conn_reason(const DLP_CONN *c, dlp_verdict v,
-                               const DLP_SMTP_FAILURE *f) {
-  size_t i;
-
-  switch (v) {
-  case DLP_VERDICT_DELIVERED:
-    return "accepted";
-  case DLP_VERDICT_REJECT:
-    return "rejected";
-  case DLP_VERDICT_BYPASS:
-    for (i = 0; i < c->ntried; i++)
-      if (c->outcomes[i] == DLP_OUTCOME_SESSION_TIMEOUT)
-        return "session_timeout";
-    return "unreachable";
-  default:
-    if (c->ntried > 0 &&
-        dlp_verdict_decide(c->outcomes, c->ntried, c->nhosts, 1) ==
-            DLP_VERDICT_BYPASS)
-      return "disabled"; /* would have been a bypass */
-    return f == NULL ? "internal" : dlp_outcome_name(f->outcome);
-  }
+/* conn_set_reason - the reason word WHY of the engine, unless one is set */
+static void conn_set_reason(DLP_CONN *c, const DLP_VERDICT_ROW *why) {
+  if (c->result.reason[0] == 0 && why->reason != NULL)
+    snprintf(c->result.reason, sizeof(c->result.reason), "%s", why->reason);
 }
 
 /* conn_release_dials - hand the connects in progress to the pool */
@@ -223,9 +205,9 @@ static dlp_verdict conn_final(DLP_CONN *c, dlp_verdict v,
   c->final = 1;
   conn_release_dials(c);
   c->result.verdict = v;
-  if (c->result.reason[0] == 0)
+  if (c->result.reason[0] == 0) /* not decided by the engine: F's */
     snprintf(c->result.reason, sizeof(c->result.reason), "%s",
-             conn_reason(c, v, f));
+             f == NULL ? "internal" : dlp_outcome_name(f->outcome));
   if (text == NULL)
     text = f != NULL ? f->text : "";
   if (v == DLP_VERDICT_REJECT && f != NULL && f->replied) {
@@ -264,6 +246,7 @@ dlp_verdict dlp_conn_internal(DLP_CONN *c, const char *what, const char *text) {
  */
 static int conn_outcome(DLP_CONN *c, struct conn_host *h, const char *label,
                         const DLP_SMTP_FAILURE *f) {
+  DLP_VERDICT_ROW why;
   dlp_verdict v;
 
   h->state = H_DONE;
@@ -272,10 +255,11 @@ static int conn_outcome(DLP_CONN *c, struct conn_host *h, const char *label,
   c->last_fail = *f;
   if (f->outcome == DLP_OUTCOME_SESSION_TIMEOUT)
     snprintf(c->timeout_text, sizeof(c->timeout_text), "%s", f->text);
-  v = dlp_verdict_decide(c->outcomes, c->ntried, c->nhosts,
-                         c->cfg->bypass_enabled);
+  v = dlp_verdict_decide_row(c->outcomes, c->ntried, c->nhosts,
+                             c->cfg->bypass_enabled, &why);
   if (v == DLP_VERDICT_PENDING)
     return 0;
+  conn_set_reason(c, &why);
   conn_final(c, v, f, NULL);
   return -1;
 }
@@ -625,6 +609,8 @@ int dlp_conn_failed(DLP_CONN *c) {
 dlp_verdict dlp_conn_outcome(DLP_CONN *c, dlp_outcome outcome,
                              const DLP_SMTP_FAILURE *f) {
   DLP_SMTP_FAILURE ok;
+  DLP_VERDICT_ROW why;
+  dlp_verdict v;
 
   if (c->final)
     return c->result.verdict;
@@ -633,6 +619,9 @@ dlp_verdict dlp_conn_outcome(DLP_CONN *c, dlp_outcome outcome,
     f = &ok;
   }
   c->outcomes[c->ntried++] = outcome;
+  v = dlp_verdict_decide_row(c->outcomes, c->ntried, c->nhosts,
+                             c->cfg->bypass_enabled, &why);
+  conn_set_reason(c, &why);
   conn_note_host(c, dlp_smtp_label(c->smtp), outcome);
   conn_trace(c, c->smtp, outcome != DLP_OUTCOME_ACCEPTED);
   if (outcome == DLP_OUTCOME_ACCEPTED) {
@@ -640,12 +629,9 @@ dlp_verdict dlp_conn_outcome(DLP_CONN *c, dlp_outcome outcome,
              dlp_smtp_queue_id(c->smtp));
     snprintf(c->result.tls, sizeof(c->result.tls), "%s",
              dlp_smtp_tls_info(c->smtp));
-    return conn_final(c, DLP_VERDICT_DELIVERED, NULL, "");
+    return conn_final(c, v, NULL, "");
   }
-  return conn_final(c,
-                    outcome == DLP_OUTCOME_REJECTED ? DLP_VERDICT_REJECT
-                                                    : DLP_VERDICT_TEMPFAIL,
-                    f, NULL);
+  return conn_final(c, v, f, NULL);
 }
 
 /* dlp_conn_final - the verdict is final */

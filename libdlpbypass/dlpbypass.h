@@ -110,6 +110,21 @@ const char *dlp_verdict_name(dlp_verdict verdict);
 dlp_verdict dlp_verdict_decide(const dlp_outcome *outcomes, size_t ntried,
                                size_t nhosts, int bypass_enabled);
 
+/* struct (issue 13: the verdict engine returns the row that decided) */
+typedef struct dlp_verdict_row {
+  int row;            /* of DESIGN.md section 3; 0 while PENDING */
+  const char *reason; /* the DLP_RESULT reason word (static), NULL: PENDING */
+} DLP_VERDICT_ROW;
+
+/*
+ * dlp_verdict_decide_row - dlp_verdict_decide(), and in *WHY (may be
+ * NULL) the row that decided and its reason word ("disabled" when rows 1
+ * or 2 were refused because bypass is off)
+ */
+dlp_verdict dlp_verdict_decide_row(const dlp_outcome *outcomes, size_t ntried,
+                                   size_t nhosts, int bypass_enabled,
+                                   DLP_VERDICT_ROW *why);
+
 /* ------------------------------------------------------------------ */
 /* Configuration (dlp_config.c)                                         */
 /* ------------------------------------------------------------------ */
