@@ -478,7 +478,7 @@ static DLP_SMTP *conn_race(DLP_CONN *c, int64_t until, int64_t deadline,
       until = wake;
   }
   if (until > now)
-    (void)poll(pfd, n, (int)(until - now < 60000 ? until - now : 60000));
+    (void)dlp_io_wait_many(pfd, n, until);
   for (i = 0; i < c->nhosts; i++) {
     struct conn_host *h = &c->hosts[i];
 

@@ -46,7 +46,6 @@
 #include "dlp_smtp_int.h"
 #include "dlp_tls.h"
 
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -262,14 +261,11 @@ static void smtp_reply_fail(DLP_SMTP *s) {
    for (it would pass for the reply to what we send next); 0 or -1 */
 static int smtp_unasked(DLP_SMTP *s) {
   char line[DLP_REPLY_LINE_MAX + 1];
-  struct pollfd pfd;
   dlp_io_status st;
   size_t len;
 
-  pfd.fd = dlp_io_fd(s->io);
-  pfd.events = POLLIN;
-  pfd.revents = 0;
-  if (dlp_io_pending(s->io) == 0 && poll(&pfd, 1, 0) <= 0)
+  if (dlp_io_pending(s->io) == 0 &&
+      dlp_io_wait(dlp_io_fd(s->io), POLLIN, 0) <= 0)
     return 0;
   /* one look without waiting: under TLS a readable socket may hold only
      a record that carries no data (a session ticket) */
@@ -768,17 +764,13 @@ int dlp_smtp_rset(DLP_SMTP *s, int64_t deadline_ms) {
 
 /* dlp_smtp_reuse - a cached session: still quiet and open?  Then RSET */
 int dlp_smtp_reuse(DLP_SMTP *s, int64_t deadline_ms) {
-  struct pollfd pfd;
-
   smtp_ready(s, "dlp_smtp_reuse");
   /* this message's part only: never an earlier message's envelope */
   dlp_trace_reset(&s->trace, dlp_now_ms());
   dlp_trace_add(&s->trace, dlp_now_ms(), "reused session, connected %llds ago",
                 (long long)((dlp_now_ms() - s->created_ms) / 1000));
-  pfd.fd = dlp_io_fd(s->io);
-  pfd.events = POLLIN;
-  pfd.revents = 0;
-  if (dlp_io_pending(s->io) > 0 || poll(&pfd, 1, 0) != 0) {
+  if (dlp_io_pending(s->io) > 0 ||
+      dlp_io_wait(dlp_io_fd(s->io), POLLIN, 0) != 0) {
     dlp_smtp_fail(s, DLP_OUTCOME_DEFERRED, "4.4.2",
               "DLP %s: cached connection closed by the host", s->label);
     return -1;

@@ -411,26 +411,6 @@ static int set_match(SSL *ssl, const char *match, int verify) {
   return ok ? 0 : -1;
 }
 
-/* wait_for - poll FD as SSL error E asks, until DEADLINE; 1, 0 timeout, -1 */
-static int wait_for(int fd, int e, int64_t deadline_ms) {
-  struct pollfd pfd;
-  int64_t left;
-  int n;
-
-  pfd.fd = fd;
-  pfd.events = e == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN;
-  for (;;) {
-    if ((left = deadline_ms - dlp_now_ms()) <= 0)
-      return 0;
-    pfd.revents = 0;
-    n = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
-    if (n > 0)
-      return 1;
-    if (n < 0 && errno != EINTR)
-      return -1;
-  }
-}
-
 /* run_connect - SSL_connect until done or DEADLINE; 0 or -1 + reason */
 static int run_connect(SSL *ssl, int fd, int64_t deadline_ms, char *err,
                        size_t errlen) {
@@ -444,7 +424,9 @@ static int run_connect(SSL *ssl, int fd, int64_t deadline_ms, char *err,
     e = SSL_get_error(ssl, r);
     if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
       break;
-    if ((w = wait_for(fd, e, deadline_ms)) == 0) {
+    w = dlp_io_wait(fd, e == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN,
+                    deadline_ms);
+    if (w == 0) {
       snprintf(err, errlen, "TLS handshake timed out");
       return -1;
     }
