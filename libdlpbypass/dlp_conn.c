@@ -40,6 +40,7 @@
  */
 #include "config.h"
 
+#include "dlp_class.h"
 #include "dlp_conn.h"
 #include "dlp_dial.h"
 
@@ -199,6 +200,7 @@ static void conn_release_dials(DLP_CONN *c) {
 static dlp_verdict conn_final(DLP_CONN *c, dlp_verdict v,
                               const DLP_SMTP_FAILURE *f, const char *text) {
   char dsn[16];
+  int code;
 
   if (v == DLP_VERDICT_PENDING)
     v = DLP_VERDICT_TEMPFAIL; /* no host left to try: fail closed */
@@ -208,22 +210,21 @@ static dlp_verdict conn_final(DLP_CONN *c, dlp_verdict v,
   if (c->result.reason[0] == 0) /* not decided by the engine: F's */
     snprintf(c->result.reason, sizeof(c->result.reason), "%s",
              f == NULL ? "internal" : dlp_outcome_name(f->outcome));
+  if (text == NULL && f != NULL) { /* the DLP's reply and its step apart */
+    snprintf(c->result.step, sizeof(c->result.step), "%s", f->step);
+    snprintf(c->result.said, sizeof(c->result.said), "%s", f->said);
+  }
   if (text == NULL)
     text = f != NULL ? f->text : "";
+  dlp_class_final(v, f != NULL ? f->outcome : DLP_OUTCOME_NONE,
+                  f != NULL ? f->dsn : NULL, &code, dsn, sizeof(dsn));
   if (v == DLP_VERDICT_REJECT && f != NULL && f->replied) {
     c->result.reply = f->reply; /* the DLP's own words */
-  } else if (v == DLP_VERDICT_TEMPFAIL) {
-    snprintf(dsn, sizeof(dsn), "%s",
-             f != NULL && f->dsn[0] == '4' ? f->dsn : "4.3.0");
-    if (f != NULL && f->outcome == DLP_OUTCOME_REJECTED)
-      snprintf(dsn, sizeof(dsn), "4.4.1");
-    conn_reply(c, 451, dsn, text);
-  } else if (v == DLP_VERDICT_REJECT) {
-    conn_reply(c, 550, f != NULL && f->dsn[0] == '5' ? f->dsn : "5.7.1", text);
+    c->result.said[0] = 0;      /* no step of ours in them */
   } else {
     if (v == DLP_VERDICT_BYPASS && c->timeout_text[0])
       text = c->timeout_text; /* row 2: the timeout is the story */
-    conn_reply(c, 250, "2.0.0", text);
+    conn_reply(c, code, dsn, text);
   }
   return v;
 }
@@ -233,8 +234,9 @@ dlp_verdict dlp_conn_internal(DLP_CONN *c, const char *what, const char *text) {
   DLP_SMTP_FAILURE f;
 
   memset(&f, 0, sizeof(f));
-  f.outcome = DLP_OUTCOME_INTERNAL;
-  snprintf(f.dsn, sizeof(f.dsn), "4.3.0");
+  f.outcome = dlp_class_of(DLP_STEP_ANY, DLP_EV_INTERNAL)->outcome;
+  snprintf(f.dsn, sizeof(f.dsn), "%s",
+           dlp_class_of(DLP_STEP_ANY, DLP_EV_INTERNAL)->dsn);
   snprintf(f.text, sizeof(f.text), "DLP: %s", text);
   snprintf(c->result.reason, sizeof(c->result.reason), "internal:%s", what);
   return conn_final(c, DLP_VERDICT_TEMPFAIL, &f, NULL);
@@ -415,8 +417,9 @@ static DLP_SMTP *conn_start(DLP_CONN *c, struct conn_host *h, int64_t deadline,
                                sizeof(label), why, sizeof(why));
   if (h->plan == DLP_POOL_SKIP) {
     memset(&f, 0, sizeof(f));
-    f.outcome = DLP_OUTCOME_UNREACHABLE;
-    snprintf(f.dsn, sizeof(f.dsn), "4.4.1");
+    f.outcome = dlp_class_of(DLP_STEP_ANY, DLP_EV_SKIPPED)->outcome;
+    snprintf(f.dsn, sizeof(f.dsn), "%s",
+             dlp_class_of(DLP_STEP_ANY, DLP_EV_SKIPPED)->dsn);
     snprintf(f.text, sizeof(f.text), "%s", why);
     *rc = conn_outcome(c, h, label, &f);
     return NULL;

@@ -14,28 +14,16 @@
  * a state the table does not know is a bug: abort().  The state changes
  * only in dlp_smtp_set_state(), which writes each change into the
  * session's transcript (dlp_trace.h) beside the commands sent and the
- * replies read; the connect and the accessors are in dlp_smtp_dial.c.  Every state has its
- * own timeout (connect, command or data timeout of the configuration,
- * within the caller's overall deadline) and its own description for
- * errors.
+ * replies read; the connect and the accessors are in dlp_smtp_dial.c.  Every
+ * state has its own timeout (connect, command or data timeout of the
+ * configuration, within the caller's overall deadline) and its own description
+ * for errors.
  *
- * Classification (DESIGN.md section 3):
- *   connect failed                         UNREACHABLE       4.4.1
- *   timeout after connect, before the
- *   content (up to the 354 reply to DATA)  SESSION_TIMEOUT   4.4.2
- *   4xx/5xx/hang-up/unasked data before
- *   MAIL (greeting, EHLO, HELO, EHLO after
- *   TLS): the session is refused           BUSY              4.4.1/4.4.2
- *   4xx/hang-up/unasked data from MAIL on,
- *   timeout or hang-up while the content
- *   or the dot is sent, no reply to the
- *   dot, any reply to it but 250 or 5xx    DEFERRED          4.4.1/4.4.2
- *   5xx in the transaction (MAIL, DATA,
- *   the dot; RCPT for all: dlp_txn.c)      REJECTED          DLP's own
- *   exactly 250 to the dot                 (ACCEPTED: dlp_txn.c)
- *   required TLS not had (4xx/5xx or no
- *   reply to STARTTLS, handshake failed)   TLS_FAILED        4.7.4/4.7.5
- *   unsafe envelope, our own error         INTERNAL          4.3.0
+ * What a failure means (outcome class, enhanced status code, the words
+ * of its text) is looked up in the one table of dlp_class.c by the
+ * state's step (state_info) and the event; the text names the state
+ * ("... while DESC"), a reply's text the command it answered (also
+ * returned apart, as the failure's step, beside the text without it).
  * A 4xx/5xx to one RCPT (other than 421) is that recipient's result only.
  * Unasked data: bytes waiting from the DLP when we are about to send a
  * command (without PIPELINING's owed replies) or the final dot, e.g. a
@@ -43,6 +31,7 @@
  */
 #include "config.h"
 
+#include "dlp_class.h"
 #include "dlp_smtp_int.h"
 #include "dlp_tls.h"
 
@@ -66,35 +55,40 @@ static const struct smtp_state_info {
   const char *cmd;  /* "(in reply to CMD command)", NULL: no reply */
   int timeout;      /* T_* */
   int sends;        /* has something to send */
-  int in_txn;       /* from MAIL on: failures are DEFERRED, not BUSY */
+  dlp_step step;    /* what a failure in it means (dlp_class.c) */
 } state_info[] = {
-    [S_CONNECT] = {"CONNECT", "connecting", NULL, T_CONNECT, 1, 0},
+    [S_CONNECT] = {"CONNECT", "connecting", NULL, T_CONNECT, 1,
+                   DLP_STEP_CONNECT},
     [S_GREETING] = {"GREETING", "receiving the initial server greeting",
-                    "initial greeting", T_COMMAND, 0, 0},
+                    "initial greeting", T_COMMAND, 0, DLP_STEP_SESSION},
     [S_EHLO] = {"EHLO", "performing the EHLO handshake", "EHLO", T_COMMAND, 1,
-                0},
+                DLP_STEP_SESSION},
     [S_HELO] = {"HELO", "performing the HELO handshake", "HELO", T_COMMAND, 1,
-                0},
+                DLP_STEP_SESSION},
     [S_STARTTLS] = {"STARTTLS", "sending STARTTLS", "STARTTLS", T_COMMAND, 1,
-                    0},
-    [S_TLS] = {"TLS", "performing the TLS handshake", NULL, T_COMMAND, 1, 0},
+                    DLP_STEP_TLS},
+    [S_TLS] = {"TLS", "performing the TLS handshake", NULL, T_COMMAND, 1,
+               DLP_STEP_TLS},
     [S_TLS_EHLO] = {"TLS_EHLO", "performing the EHLO handshake after TLS",
-                    "EHLO", T_COMMAND, 1, 0},
-    [S_READY] = {"READY", "idle", NULL, T_NONE, 0, 0},
-    [S_MAIL] = {"MAIL", "sending MAIL FROM", "MAIL FROM", T_COMMAND, 1, 1},
-    [S_RCPT] = {"RCPT", "sending RCPT TO", "RCPT TO", T_COMMAND, 1, 1},
-    [S_DATA] = {"DATA", "sending DATA command", "DATA", T_COMMAND, 1, 1},
-    [S_CONTENT] = {"CONTENT", "sending message body", NULL, T_DATA, 1, 1},
+                    "EHLO", T_COMMAND, 1, DLP_STEP_SESSION},
+    [S_READY] = {"READY", "idle", NULL, T_NONE, 0, DLP_STEP_SESSION},
+    [S_MAIL] = {"MAIL", "sending MAIL FROM", "MAIL FROM", T_COMMAND, 1,
+                DLP_STEP_MAIL},
+    [S_RCPT] = {"RCPT", "sending RCPT TO", "RCPT TO", T_COMMAND, 1,
+                DLP_STEP_TXN},
+    [S_DATA] = {"DATA", "sending DATA command", "DATA", T_COMMAND, 1,
+                DLP_STEP_TXN},
+    [S_CONTENT] = {"CONTENT", "sending message body", NULL, T_DATA, 1,
+                   DLP_STEP_CONTENT},
     [S_DOT] = {"DOT",
                "sending end of data -- message may be sent more "
                "than once",
-               "end of DATA", T_DATA, 1, 1},
-    [S_RSET] = {"RSET", "sending RSET", "RSET", T_COMMAND, 1, 1},
-    [S_QUIT] = {"QUIT", "sending QUIT", "QUIT", T_COMMAND, 1, 0},
-    [S_FAILED] = {"FAILED", "failed", NULL, T_NONE, 0, 0},
-    [S_CLOSED] = {"CLOSED", "closed", NULL, T_NONE, 0, 0},
+               "end of DATA", T_DATA, 1, DLP_STEP_CONTENT},
+    [S_RSET] = {"RSET", "sending RSET", "RSET", T_COMMAND, 1, DLP_STEP_RSET},
+    [S_QUIT] = {"QUIT", "sending QUIT", "QUIT", T_COMMAND, 1, DLP_STEP_SESSION},
+    [S_FAILED] = {"FAILED", "failed", NULL, T_NONE, 0, DLP_STEP_SESSION},
+    [S_CLOSED] = {"CLOSED", "closed", NULL, T_NONE, 0, DLP_STEP_SESSION},
 };
-
 
 /* dlp_smtp_abort - an impossible state: a bug, never go on */
 void dlp_smtp_abort(const DLP_SMTP *s, const char *where) {
@@ -148,18 +142,6 @@ static void smtp_progress(DLP_SMTP *s) {
   }
 }
 
-/*
- * smtp_tls_required - TLS must be had: at level encrypt and verify; at
- * level may too once STARTTLS was offered and sent (plaintext only when
- * it is not offered: a 454 or a failed handshake is TLS_FAILED)
- */
-static int smtp_tls_required(const DLP_SMTP *s) {
-  return s->server->tls_level >= DLP_TLS_ENCRYPT ||
-         (s->server->tls_level == DLP_TLS_MAY &&
-          (s->state == S_STARTTLS || s->state == S_TLS ||
-           s->state == S_TLS_EHLO));
-}
-
 /* smtp_set_deadline - deadline of the current state's step */
 static void smtp_set_deadline(DLP_SMTP *s) {
   int secs;
@@ -195,66 +177,56 @@ void dlp_smtp_fail(DLP_SMTP *s, dlp_outcome outcome, const char *dsn,
   dlp_smtp_set_state(s, S_FAILED);
 }
 
-/* smtp_io_fail - classify a failed read or write in the current state */
-static void smtp_io_fail(DLP_SMTP *s, dlp_io_status st) {
+/*
+ * dlp_smtp_fail_event - end the session with what EVENT means in the
+ * current state (dlp_class.c): "DLP LABEL: WHAT while|before DESC", or
+ * "DLP LABEL: WHAT: DETAIL", or "DLP LABEL: WHAT"
+ */
+void dlp_smtp_fail_event(DLP_SMTP *s, dlp_event event, const char *detail) {
   const struct smtp_state_info *si = &state_info[s->state];
-  int tls_step = s->state == S_STARTTLS || s->state == S_TLS;
-  const char *what;
-  dlp_outcome outcome;
+  const DLP_CLASS *c = dlp_class_of(si->step, event);
 
-  if (st == DLP_IO_TIMEOUT)
-    what = "conversation timed out";
-  else if (st == DLP_IO_TOOLONG)
-    what = "reply line too long";
+  if (c->link != NULL)
+    dlp_smtp_fail(
+        s, c->outcome, c->dsn, "DLP %s: %s %s %s", s->label, c->what, c->link,
+        event == DLP_EV_STORE ? state_info[S_CONTENT].desc : si->desc);
+  else if (detail != NULL)
+    dlp_smtp_fail(s, c->outcome, c->dsn, "DLP %s: %s: %s", s->label, c->what,
+                  detail);
   else
-    what = "lost connection";
-  if (tls_step && smtp_tls_required(s))
-    outcome = DLP_OUTCOME_TLS_FAILED;
-  else if (s->state == S_CONTENT || s->state == S_DOT)
-    /* content under way: no message can make a lone DLP stall its way
-       into a bypass; after the dot the DLP may hold the message */
-    outcome = DLP_OUTCOME_DEFERRED;
-  else if (st == DLP_IO_TIMEOUT)
-    outcome = DLP_OUTCOME_SESSION_TIMEOUT;
-  else
-    outcome = si->in_txn ? DLP_OUTCOME_DEFERRED : DLP_OUTCOME_BUSY;
-  dlp_smtp_fail(s, outcome,
-            outcome == DLP_OUTCOME_TLS_FAILED ? "4.7.5"
-            : st == DLP_IO_TOOLONG            ? "4.5.0"
-                                              : "4.4.2",
-            "DLP %s: %s while %s", s->label, what, si->desc);
+    dlp_smtp_fail(s, c->outcome, c->dsn, "DLP %s: %s", s->label, c->what);
 }
 
-/* smtp_mail_txn - STATE is in the mail transaction: a 5xx there judges
-   the message (REJECTED); before it, it only refuses the session */
-static int smtp_mail_txn(smtp_state state) {
-  return state == S_MAIL || state == S_RCPT || state == S_DATA ||
-         state == S_CONTENT || state == S_DOT;
+/* smtp_io_fail - a failed read or write in the current state */
+static void smtp_io_fail(DLP_SMTP *s, dlp_io_status st) {
+  dlp_smtp_fail_event(s,
+                      st == DLP_IO_TIMEOUT   ? DLP_EV_TIMEOUT
+                      : st == DLP_IO_TOOLONG ? DLP_EV_TOOLONG
+                                             : DLP_EV_LOST,
+                      NULL);
 }
 
 /* smtp_reply_fail - the DLP answered what this state cannot go on with */
 static void smtp_reply_fail(DLP_SMTP *s) {
   const struct smtp_state_info *si = &state_info[s->state];
   const DLP_REPLY *r = &s->reply;
-  dlp_outcome outcome;
+  const DLP_CLASS *c =
+      dlp_class_of(si->step, r->code >= 500 ? DLP_EV_REPLY_5XX : DLP_EV_REPLY);
+  const char *note = s->state == S_DOT && r->code < 400
+                         ? " -- not 250, message may be sent more than once"
+                         : "";
+  char said[sizeof(s->fail.said)];
 
-  if (s->state == S_STARTTLS && smtp_tls_required(s))
-    outcome = DLP_OUTCOME_TLS_FAILED; /* 4xx and 5xx alike */
-  else if (r->code >= 500 && smtp_mail_txn(s->state))
-    outcome = DLP_OUTCOME_REJECTED;
-  else
-    outcome = si->in_txn ? DLP_OUTCOME_DEFERRED : DLP_OUTCOME_BUSY;
+  if (snprintf(said, sizeof(said), "DLP %s said: %d %s %s", s->label, r->code,
+               r->dsn, r->text) < 0)
+    said[0] = 0;
   s->fail.replied = 1;
   s->fail.reply = *r;
-  dlp_smtp_fail(s, outcome,
-            outcome == DLP_OUTCOME_REJECTED     ? r->dsn
-            : outcome == DLP_OUTCOME_TLS_FAILED ? "4.7.5"
-                                                : "4.4.1",
-            "DLP %s said: %d %s %s (in reply to %s command)%s", s->label,
-            r->code, r->dsn, r->text, si->cmd,
-            s->state == S_DOT && r->code < 400
-                ? " -- not 250, message may be sent more than once"
-                : "");
+  dlp_smtp_fail(s, c->outcome, c->dsn != NULL ? c->dsn : r->dsn,
+                "%s (in reply to %s command)%s", said, si->cmd, note);
+  snprintf(s->fail.step, sizeof(s->fail.step), "%s", si->cmd);
+  if (note[0] == 0) /* the text ends in the step: apart, too */
+    snprintf(s->fail.said, sizeof(s->fail.said), "%s", said);
 }
 
 /* smtp_unasked - fail the session when the DLP sent data nobody asked
@@ -276,12 +248,7 @@ static int smtp_unasked(DLP_SMTP *s) {
     smtp_io_fail(s, st);
     return -1;
   }
-  dlp_smtp_fail(s,
-            state_info[s->state].in_txn && s->state != S_MAIL
-                ? DLP_OUTCOME_DEFERRED
-                : DLP_OUTCOME_BUSY,
-            "4.5.0", "DLP %s: unexpected data from the host before %s",
-            s->label, state_info[s->state].desc);
+  dlp_smtp_fail_event(s, DLP_EV_UNASKED, NULL);
   return -1;
 }
 
@@ -343,11 +310,7 @@ static int smtp_read_reply(DLP_SMTP *s) {
     }
     if (n >= SMTP_REPLY_LINES ||
         (rs = dlp_reply_line(&s->reply, line, len)) == DLP_REPLY_MALFORMED) {
-      dlp_smtp_fail(s,
-                state_info[s->state].in_txn ? DLP_OUTCOME_DEFERRED
-                                            : DLP_OUTCOME_BUSY,
-                "4.5.0", "DLP %s: malformed reply while %s", s->label,
-                state_info[s->state].desc);
+      dlp_smtp_fail_event(s, DLP_EV_MALFORMED, NULL);
       return -1;
     }
     if (n > 0 && (s->state == S_EHLO || s->state == S_TLS_EHLO))
@@ -387,9 +350,7 @@ static int smtp_send_content(DLP_SMTP *s) {
       last[0] = last[1], last[1] = buf[0];
   }
   if (n < 0) {
-    dlp_smtp_fail(s, DLP_OUTCOME_DEFERRED, "4.3.0",
-              "DLP %s: cannot read the stored message while %s", s->label,
-              state_info[S_CONTENT].desc);
+    dlp_smtp_fail_event(s, DLP_EV_STORE, NULL);
     return -1;
   }
   /* the store ends in CRLF; never let a missing one glue the dot on */
@@ -400,13 +361,13 @@ static int smtp_send_content(DLP_SMTP *s) {
 
 /* smtp_handshake - TLS state: the handshake */
 static int smtp_handshake(DLP_SMTP *s) {
-  char dsn[16] = "4.7.5", err[256] = "no TLS context";
+  char err[256] = "no TLS context";
   int rc = -1;
 
   if (s->cfg->tls_ctx != NULL)
     rc = dlp_tls_handshake(s->cfg->tls_ctx, s->io, s->server,
                            s->server->tls_level, s->step_deadline, s->tls_info,
-                           sizeof(s->tls_info), dsn, err, sizeof(err));
+                           sizeof(s->tls_info), err, sizeof(err));
   s->tls_verify_failed = rc == -2;
   if (rc == 0) {
     s->tls_active = 1;
@@ -414,8 +375,7 @@ static int smtp_handshake(DLP_SMTP *s) {
     dlp_smtp_set_state(s, S_TLS_EHLO);
     return 0;
   }
-  dlp_smtp_fail(s, DLP_OUTCOME_TLS_FAILED, dsn, "DLP %s: TLS handshake failed: %s",
-            s->label, err);
+  dlp_smtp_fail_event(s, DLP_EV_TLS_HANDSHAKE, err);
   return -1;
 }
 
@@ -494,9 +454,7 @@ static void smtp_after_ehlo(DLP_SMTP *s) {
   } else if (level == DLP_TLS_MAY) {
     dlp_smtp_set_state(s, S_READY);
   } else {
-    dlp_smtp_fail(s, DLP_OUTCOME_TLS_FAILED, "4.7.4",
-              "DLP %s: TLS is required, but was not offered by the host",
-              s->label);
+    dlp_smtp_fail_event(s, DLP_EV_TLS_NOT_OFFERED, NULL);
   }
 }
 
@@ -529,9 +487,7 @@ static void smtp_handle(DLP_SMTP *s) {
   case S_STARTTLS:
     if (c == 2 && dlp_io_pending(s->io) > 0)
       /* CVE-2011-0411: bytes after "220" are never parsed */
-      dlp_smtp_fail(s, DLP_OUTCOME_TLS_FAILED, "4.7.5",
-                "DLP %s: unexpected data after the reply to STARTTLS",
-                s->label);
+      dlp_smtp_fail_event(s, DLP_EV_TLS_UNASKED, NULL);
     else if (c == 2)
       dlp_smtp_set_state(s, S_TLS);
     else
@@ -692,8 +648,7 @@ int dlp_smtp_mail(DLP_SMTP *s, const char *sender, const char *const *args,
   s->queue_id[0] = 0;
   s->content = 0; /* a new transaction: no content of it sent yet */
   if (dlp_cmd_envelope(s->cmd, "MAIL FROM", sender, args, 0, s->caps) < 0) {
-    dlp_smtp_fail(s, DLP_OUTCOME_INTERNAL, "4.3.0",
-              "DLP %s: envelope sender not safe to send, refused", s->label);
+    dlp_smtp_fail_event(s, DLP_EV_ENVELOPE, NULL);
     return -1;
   }
   if (s->caps & DLP_SMTP_CAP_PIPELINING) {
@@ -714,10 +669,11 @@ dlp_smtp_rcpt_status dlp_smtp_rcpt(DLP_SMTP *s, const char *rcpt,
   smtp_ready(s, "dlp_smtp_rcpt");
   s->deadline = deadline_ms;
   if (dlp_cmd_envelope(s->cmd, "RCPT TO", rcpt, args, 1, s->caps) < 0) {
+    const DLP_CLASS *c = dlp_class_of(DLP_STEP_TXN, DLP_EV_RCPT_UNSAFE);
+
     reply->code = 451;
-    snprintf(reply->dsn, sizeof(reply->dsn), "4.3.0");
-    snprintf(reply->text, sizeof(reply->text),
-             "recipient address not safe to send to DLP");
+    snprintf(reply->dsn, sizeof(reply->dsn), "%s", c->dsn);
+    snprintf(reply->text, sizeof(reply->text), "%s", c->what);
     return DLP_SMTP_RCPT_REFUSED;
   }
   if (s->pipe_rset || s->pipe_mail) {
@@ -771,8 +727,7 @@ int dlp_smtp_reuse(DLP_SMTP *s, int64_t deadline_ms) {
                 (long long)((dlp_now_ms() - s->created_ms) / 1000));
   if (dlp_io_pending(s->io) > 0 ||
       dlp_io_wait(dlp_io_fd(s->io), POLLIN, 0) != 0) {
-    dlp_smtp_fail(s, DLP_OUTCOME_DEFERRED, "4.4.2",
-              "DLP %s: cached connection closed by the host", s->label);
+    dlp_smtp_fail_event(s, DLP_EV_CACHED_CLOSED, NULL);
     return -1;
   }
   s->queue_id[0] = 0;

@@ -37,6 +37,10 @@ typedef struct dlp_smtp_failure {
   int replied;         /* the DLP answered: REPLY is its sanitised reply */
   DLP_REPLY reply;
   char text[DLP_REPLY_TEXT_MAX + 1]; /* "DLP h[a]:p said: ..." */
+  char step[32]; /* the command REPLY answered ("RCPT TO"), "" if none */
+  /* TEXT without its trailing " (in reply to STEP command)", "" when it
+     does not end so (an MTA that adds its own echo shows this) */
+  char said[DLP_REPLY_TEXT_MAX + 1];
 } DLP_SMTP_FAILURE;
 
 /* What became of one RCPT command. */

@@ -10,6 +10,7 @@
 #ifndef DLP_SMTP_INT_H
 #define DLP_SMTP_INT_H
 
+#include "dlp_class.h"
 #include "dlp_cmd.h"
 #include "dlp_dial.h"
 #include "dlp_io.h"
@@ -77,6 +78,9 @@ void dlp_smtp_set_state(DLP_SMTP *s, smtp_state state);
 void dlp_smtp_fail(DLP_SMTP *s, dlp_outcome outcome, const char *dsn,
                    const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* dlp_smtp_fail_event - end the session with what EVENT means now */
+void dlp_smtp_fail_event(DLP_SMTP *s, dlp_event event, const char *detail);
 
 /* dlp_smtp_abort - an impossible state: a bug, never go on */
 void dlp_smtp_abort(const DLP_SMTP *s, const char *where)

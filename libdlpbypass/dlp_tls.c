@@ -20,9 +20,9 @@
  *                        leaf certificate must be one of them (so
  *                        encrypt + fingerprint accepts a pinned
  *                        self-signed certificate).  0 and the SSL object
- *                        installed in the DLP_IO, or -1 with "4.7.5" and
- *                        the reason; nothing is ever written to the peer
- *                        after a failed check.
+ *                        installed in the DLP_IO, or -1 with the reason
+ *                        (TLS_FAILED 4.7.5: dlp_class.c); nothing is ever
+ *                        written to the peer after a failed check.
  *   dlp_tls_free()       drop the configuration's reference.
  *
  * Like Postfix's smtp client, the handshake itself never aborts on a
@@ -563,7 +563,7 @@ static void slot_settle(DLP_TLS *tls, struct tls_slot *slot, SSL *ssl, int ok) {
 /* dlp_tls_handshake - client handshake on IO for SERVER at LEVEL */
 int dlp_tls_handshake(DLP_TLS *tls, DLP_IO *io, const struct dlp_server *server,
                       int level, int64_t deadline_ms, char *info,
-                      size_t infolen, char *dsn, char *err, size_t errlen) {
+                      size_t infolen, char *err, size_t errlen) {
   const char *match = tls->match ? tls->match : server->host;
   char subject[256], hex[3 * EVP_MAX_MD_SIZE + 1];
   SSL_SESSION *sess;
@@ -573,7 +573,6 @@ int dlp_tls_handshake(DLP_TLS *tls, DLP_IO *io, const struct dlp_server *server,
 
   if (infolen)
     info[0] = 0;
-  snprintf(dsn, 16, "4.7.5");
   if (dlp_io_pending(io) > 0) {
     snprintf(err, errlen, "unexpected data after the reply to STARTTLS");
     return -1;

@@ -449,6 +449,11 @@ typedef struct dlp_result {
      TLS_AES_256_GCM_SHA384 resumed=no" (+ " subject=... sha256=..." at
      verify or with pinned fingerprints) */
   char tls[320];
+  /* struct (issue 13: the DLP's reply text and the step apart) */
+  char step[32]; /* the command whose reply ended it ("RCPT TO"), or "" */
+  /* reply.text without its trailing " (in reply to STEP command)", for an
+     MTA that adds that itself; "" when reply.text does not end so */
+  char said[DLP_REPLY_TEXT_MAX + 1];
 } DLP_RESULT;
 
 /* dlp_txn_result - the decision so far (borrowed) */
