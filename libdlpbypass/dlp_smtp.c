@@ -9,9 +9,12 @@
  * outcome class, the failure's enhanced status code and a Postfix-style
  * text (dlp_smtp_failure()).
  *
- * One function sends a state's command (smtp_send), one reads its reply
- * (smtp_read_reply) and one decides the next state from it (smtp_handle);
- * a state the table does not know is a bug: abort().  The state changes
+ * One function builds a state's command (smtp_send) and queues it
+ * (smtp_queue: written at once, or with PIPELINING held to go out in one
+ * write with the next command, RFC 2920); one reads the owed replies in
+ * order (smtp_replies, smtp_read_reply) and one decides the next state
+ * from each (smtp_handle): pipelining is no second path.  A state the
+ * table does not know is a bug: abort().  The state changes
  * only in dlp_smtp_set_state(), which writes each change into the
  * session's transcript (dlp_trace.h) beside the commands sent and the
  * replies read; the connect and the accessors are in dlp_smtp_dial.c.  Every
@@ -388,6 +391,56 @@ static int smtp_connect(DLP_SMTP *s) {
   return dlp_smtp_dial_wait(s, INT64_MAX / 2) > 0 ? 0 : -1;
 }
 
+/*
+ * smtp_flush - write the queued commands in one write, each traced; with
+ * held ones (PIPELINING) the session enters the first one's state.  A
+ * lone command first checks for data nobody asked for (RSET and QUIT:
+ * the caller's checks).  0 or -1 (a held RSET lost: the session is stale).
+ */
+static int smtp_flush(DLP_SMTP *s) {
+  const char *p = s->out, *end = s->out + s->outlen, *nl;
+  smtp_state first = s->owed[0];
+  int rc = 0;
+
+  s->out[s->outlen] = 0;
+  if (s->nheld == 0 && first != S_RSET && first != S_QUIT &&
+      smtp_unasked(s) < 0)
+    rc = -1;
+  for (; rc == 0 && p < end; p = nl + 1) {
+    smtp_trace_cmd(s, p);
+    if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+      break;
+  }
+  if (rc == 0 && s->nheld > 0) {
+    dlp_smtp_set_state(s, first);
+    smtp_set_deadline(s);
+  }
+  if (rc == 0 && (rc = smtp_write(s, s->out, s->outlen)) < 0)
+    s->stale = s->rset_held;
+  s->outlen = 0;
+  if (rc < 0)
+    s->nowed = s->nheld = 0;
+  return rc;
+}
+
+/*
+ * smtp_queue - queue CMD of STATE (its reply is owed in this order); a
+ * HOLD one waits for the next command (PIPELINING, RFC 2920), else the
+ * queue is written now.  0 or -1.
+ */
+static int smtp_queue(DLP_SMTP *s, smtp_state state, const char *cmd,
+                      int hold) {
+  size_t len = strlen(cmd);
+
+  if (s->nowed >= SMTP_OWED_MAX || s->outlen + len >= sizeof(s->out))
+    dlp_smtp_abort(s, "smtp_queue");
+  memcpy(s->out + s->outlen, cmd, len);
+  s->outlen += len;
+  s->owed[s->nowed++] = state;
+  s->nheld += hold != 0;
+  return hold ? 0 : smtp_flush(s);
+}
+
 /* smtp_send - send the current state's command (or act); 0 or -1 */
 static int smtp_send(DLP_SMTP *s) {
   const char *helo = s->cfg->helo_name;
@@ -435,11 +488,7 @@ static int smtp_send(DLP_SMTP *s) {
   default:
     dlp_smtp_abort(s, "smtp_send");
   }
-  /* every owed reply is read by now (RSET and QUIT: the caller's checks) */
-  if (s->state != S_RSET && s->state != S_QUIT && smtp_unasked(s) < 0)
-    return -1;
-  smtp_trace_cmd(s, s->cmd);
-  return smtp_write(s, s->cmd, strlen(s->cmd));
+  return smtp_queue(s, s->state, s->cmd, 0);
 }
 
 /* smtp_after_ehlo - EHLO/HELO done: STARTTLS next, or ready */
@@ -534,6 +583,35 @@ static void smtp_handle(DLP_SMTP *s) {
   }
 }
 
+/*
+ * smtp_replies - read every owed reply in order, each handled by
+ * smtp_handle() in its own state (held ones: with a fresh deadline; a
+ * held RSET's within the reuse time, its failure marks the session
+ * stale).  0, or -1 at the first failure.
+ */
+static int smtp_replies(DLP_SMTP *s) {
+  size_t i, n = s->nowed;
+  int held = s->nheld > 0, rc = 0, rset;
+
+  s->nowed = s->nheld = 0;
+  for (i = 0; i < n && rc == 0; i++) {
+    rset = s->owed[i] == S_RSET && s->rset_held;
+    if (held) {
+      dlp_smtp_set_state(s, s->owed[i]);
+      smtp_set_deadline(s);
+    }
+    if (rset && s->reuse_until != 0 && s->reuse_until < s->step_deadline)
+      s->step_deadline = s->reuse_until; /* a cached session answers fast */
+    if (smtp_read_reply(s) < 0 || (smtp_handle(s), s->state == S_FAILED))
+      rc = -1;
+    if (rset) {
+      s->rset_held = 0;
+      s->stale = rc < 0;
+    }
+  }
+  return rc;
+}
+
 /* smtp_step - one state: send its command, read and handle its reply */
 static int smtp_step(DLP_SMTP *s) {
   smtp_state before = s->state;
@@ -542,12 +620,11 @@ static int smtp_step(DLP_SMTP *s) {
     return -1;
   if (state_info[before].cmd == NULL || s->state != before)
     return 0; /* no reply to wait for (CONNECT, TLS, CONTENT) */
-  if (before == S_GREETING)
+  if (before == S_GREETING) { /* owed without a command */
     smtp_set_deadline(s);
-  if (smtp_read_reply(s) < 0)
-    return -1;
-  smtp_handle(s);
-  return s->state == S_FAILED ? -1 : 0;
+    s->owed[s->nowed++] = S_GREETING;
+  }
+  return smtp_replies(s);
 }
 
 /* smtp_run - step until the session is READY (0) or FAILED (-1) */
@@ -574,69 +651,6 @@ static void smtp_ready(const DLP_SMTP *s, const char *where) {
     dlp_smtp_abort(s, where);
 }
 
-/* smtp_recv - read and handle the reply to STATE's command, sent before */
-static int smtp_recv(DLP_SMTP *s, smtp_state state) {
-  dlp_smtp_set_state(s, state);
-  smtp_set_deadline(s);
-  if (smtp_read_reply(s) < 0)
-    return -1;
-  smtp_handle(s);
-  return s->state == S_FAILED ? -1 : 0;
-}
-
-/*
- * smtp_pipe_flush - PIPELINING (RFC 2920): send the owed RSET and MAIL,
- * and the command in s->cmd when WITH_CMD, in one write; then read the
- * owed replies in order (the caller reads the one to s->cmd).  A failed
- * owed RSET marks the session stale.  0 or -1.
- */
-static int smtp_pipe_flush(DLP_SMTP *s, int with_cmd) {
-  char buf[3 * (DLP_CMD_MAX + 3)];
-  size_t n = 0, len;
-
-  if (s->pipe_rset) {
-    memcpy(buf, "RSET\r\n", 6);
-    n = 6;
-    smtp_trace_cmd(s, "RSET\r\n");
-  }
-  if (s->pipe_mail) {
-    len = strlen(s->mail_cmd);
-    memcpy(buf + n, s->mail_cmd, len);
-    n += len;
-    smtp_trace_cmd(s, s->mail_cmd);
-  }
-  if (with_cmd) {
-    len = strlen(s->cmd);
-    memcpy(buf + n, s->cmd, len);
-    n += len;
-    smtp_trace_cmd(s, s->cmd);
-  }
-  dlp_smtp_set_state(s, s->pipe_rset ? S_RSET : S_MAIL);
-  smtp_set_deadline(s);
-  if (smtp_write(s, buf, n) < 0) {
-    s->stale = s->pipe_rset;
-    return -1;
-  }
-  if (s->pipe_rset) {
-    s->pipe_rset = 0;
-    dlp_smtp_set_state(s, S_RSET);
-    smtp_set_deadline(s);
-    if (s->reuse_until != 0 && s->reuse_until < s->step_deadline)
-      s->step_deadline = s->reuse_until; /* a cached session answers fast */
-    if (smtp_read_reply(s) < 0 || (smtp_handle(s), s->state == S_FAILED)) {
-      s->stale = 1;
-      return -1;
-    }
-  }
-  if (s->pipe_mail) {
-    s->pipe_mail = 0;
-    if (smtp_recv(s, S_MAIL) < 0)
-      return -1;
-  }
-  dlp_smtp_set_state(s, S_READY);
-  return 0;
-}
-
 /*
  * dlp_smtp_mail - MAIL FROM with the supported, safe parameters; with
  * PIPELINING it is only built here and goes out with the first RCPT
@@ -651,11 +665,8 @@ int dlp_smtp_mail(DLP_SMTP *s, const char *sender, const char *const *args,
     dlp_smtp_fail_event(s, DLP_EV_ENVELOPE, NULL);
     return -1;
   }
-  if (s->caps & DLP_SMTP_CAP_PIPELINING) {
-    memcpy(s->mail_cmd, s->cmd, sizeof(s->mail_cmd));
-    s->pipe_mail = 1;
-    return 0;
-  }
+  if (s->caps & DLP_SMTP_CAP_PIPELINING)
+    return smtp_queue(s, S_MAIL, s->cmd, 1); /* out with the first RCPT */
   dlp_smtp_set_state(s, S_MAIL);
   return smtp_step(s);
 }
@@ -676,8 +687,8 @@ dlp_smtp_rcpt_status dlp_smtp_rcpt(DLP_SMTP *s, const char *rcpt,
     snprintf(reply->text, sizeof(reply->text), "%s", c->what);
     return DLP_SMTP_RCPT_REFUSED;
   }
-  if (s->pipe_rset || s->pipe_mail) {
-    rc = smtp_pipe_flush(s, 1) < 0 ? -1 : smtp_recv(s, S_RCPT);
+  if (s->nheld > 0) { /* PIPELINING: one write with the held commands */
+    rc = smtp_queue(s, S_RCPT, s->cmd, 0) < 0 ? -1 : smtp_replies(s);
   } else {
     dlp_smtp_set_state(s, S_RCPT);
     rc = smtp_step(s);
@@ -695,8 +706,8 @@ dlp_smtp_rcpt_status dlp_smtp_rcpt(DLP_SMTP *s, const char *rcpt,
 int dlp_smtp_data(DLP_SMTP *s, const DLP_BODY *body) {
   smtp_ready(s, "dlp_smtp_data");
   s->deadline = 0;
-  if ((s->pipe_rset || s->pipe_mail) && smtp_pipe_flush(s, 0) < 0)
-    return -1;
+  if (s->nheld > 0 && (smtp_flush(s) < 0 || smtp_replies(s) < 0))
+    return -1; /* the held commands go out on their own */
   s->body = body;
   s->last_progress = dlp_now_ms();
   dlp_smtp_set_state(s, S_DATA);
@@ -718,6 +729,13 @@ int dlp_smtp_rset(DLP_SMTP *s, int64_t deadline_ms) {
   return smtp_step(s);
 }
 
+/* smtp_drop_held - forget the commands held for the next write */
+static void smtp_drop_held(DLP_SMTP *s) {
+  s->outlen = 0;
+  s->nowed = s->nheld = 0;
+  s->rset_held = 0;
+}
+
 /* dlp_smtp_reuse - a cached session: still quiet and open?  Then RSET */
 int dlp_smtp_reuse(DLP_SMTP *s, int64_t deadline_ms) {
   smtp_ready(s, "dlp_smtp_reuse");
@@ -731,11 +749,11 @@ int dlp_smtp_reuse(DLP_SMTP *s, int64_t deadline_ms) {
     return -1;
   }
   s->queue_id[0] = 0;
-  s->pipe_mail = 0;
+  smtp_drop_held(s);
   s->reuse_until = deadline_ms;
   if (s->caps & DLP_SMTP_CAP_PIPELINING) {
-    s->pipe_rset = 1; /* goes out with MAIL and the first RCPT */
-    return 0;
+    s->rset_held = 1; /* goes out with MAIL and the first RCPT */
+    return smtp_queue(s, S_RSET, "RSET\r\n", 1);
   }
   return dlp_smtp_rset(s, deadline_ms);
 }
@@ -745,6 +763,7 @@ void dlp_smtp_free(DLP_SMTP *s) {
   if (s == NULL)
     return;
   if (s->state == S_READY) {
+    smtp_drop_held(s); /* never sent: only QUIT goes out */
     s->deadline = dlp_now_ms() + SMTP_QUIT_MS;
     dlp_smtp_set_state(s, S_QUIT);
     (void)smtp_step(s);
