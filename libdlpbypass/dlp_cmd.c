@@ -1,18 +1,15 @@
 /*
- * dlp_cmd.c - text of the SMTP commands and replies that carry message
- * data: envelope commands built safely, the DLP's queue id read from its
- * reply (dlp_cmd.h).
+ * dlp_cmd.c - the text of the SMTP commands that carry message data:
+ * envelope commands built safely (dlp_cmd.h), the command-injection guard.
  *
  * Contract: dlp_cmd_envelope() never puts a control character, a bracket
  * or an unsupported ESMTP parameter on the wire: an unsafe address is
- * refused (-1), an unsafe or unadvertised parameter is dropped.
- * dlp_cmd_queue_id() is a pure function of the reply text and never
- * leaves an enclosing bracket on either side of the id.
+ * refused (-1), an unsafe or unadvertised parameter is dropped.  Replies
+ * (the DLP's queue id among them) are parsed in dlp_reply.c.
  */
 #include "config.h"
 
 #include "dlp_cmd.h"
-#include "dlp_smtp.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -86,88 +83,4 @@ int dlp_cmd_envelope(char *out, const char *verb, const char *addr,
   }
   memcpy(out + len, "\r\n", 3);
   return 0;
-}
-
-/* cmd_find - the first place of NEEDLE in TEXT, any case, or NULL */
-static const char *cmd_find(const char *text, const char *needle) {
-  size_t n = strlen(needle);
-
-  for (; *text; text++)
-    if (strncasecmp(text, needle, n) == 0)
-      return text;
-  return NULL;
-}
-
-/* cmd_word - the word of TEXT at W, its length in *LEN */
-static const char *cmd_word(const char *w, size_t *len) {
-  *len = strcspn(w, " ");
-  return w;
-}
-
-/*
- * cmd_unwrap - the word W (LEN) without what encloses or ends it:
- * brackets, parentheses, angle brackets, braces, quotes on either side
- * (each side on its own: "(id" and "id)" lose theirs too), then a
- * trailing ".,;:!?" and an "id=" prefix (Exim); its length in *LEN
- */
-static const char *cmd_unwrap(const char *w, size_t *len) {
-  static const char open[] = "([<{\"'", close[] = ")]>}\"'.,;:!?";
-  size_t n = *len;
-
-  while (n > 0 && strchr(open, *w) != NULL)
-    w++, n--;
-  while (n > 0 && strchr(close, w[n - 1]) != NULL)
-    n--;
-  if (n > 3 && strncasecmp(w, "id=", 3) == 0)
-    w += 3, n -= 3;
-  *len = n;
-  return w;
-}
-
-/* cmd_has_digit - W (LEN) has a digit in it */
-static int cmd_has_digit(const char *w, size_t len) {
-  while (len-- > 0)
-    if (*w >= '0' && *w <= '9')
-      return 1;
-    else
-      w++;
-  return 0;
-}
-
-/*
- * dlp_cmd_queue_id - the DLP's queue id in reply TEXT: the word after
- * "queued as " (Postfix), else the first word in <...> (Exchange's
- * "<id@host> Queued mail for delivery"), else the first word with a digit
- * in it (sendmail's "id Message accepted for delivery", Haraka's "Message
- * Queued (id)", Exim's "OK id=..."), each without what encloses it; none
- * ("") in a bare "Ok"
- */
-void dlp_cmd_queue_id(const char *text, char *out, size_t cap) {
-  const char *p, *w, *id = NULL;
-  size_t len = 0, n;
-
-  if (cap == 0)
-    return;
-  if ((p = cmd_find(text, "queued as ")) != NULL) {
-    id = cmd_word(p + 10, &len);
-  } else {
-    for (p = text; *p && id == NULL; p = w + n + strspn(w + n, " "))
-      if (*(w = cmd_word(p, &n)) == '<' && n > 2)
-        id = w, len = n;
-    for (p = text; *p && id == NULL; p = w + n + strspn(w + n, " ")) {
-      w = cmd_word(p, &n);
-      if (cmd_has_digit(w, n))
-        id = w, len = n;
-    }
-  }
-  if (id != NULL)
-    id = cmd_unwrap(id, &len);
-  if (id == NULL || len == 0) {
-    out[0] = 0;
-    return;
-  }
-  if (len > cap - 1)
-    len = cap - 1;
-  memcpy(out, id, len);
-  out[len] = 0;
 }

@@ -1,6 +1,7 @@
 /*
- * dlp_cmd.h - envelope commands and queue ids as text (dlp_cmd.c), used
- * by the SMTP client state machine (dlp_smtp.c).
+ * dlp_cmd.h - envelope commands as text (dlp_cmd.c), used by the SMTP
+ * client state machine (dlp_smtp.c), and the capabilities of the EHLO
+ * reply that decide which parameters go out.
  */
 #ifndef DLP_CMD_H
 #define DLP_CMD_H
@@ -11,6 +12,14 @@
 #define DLP_CMD_ADDR_MAX 512  /* longest address we send */
 #define DLP_CMD_PARAM_MAX 500 /* longest ESMTP parameter we pass on */
 
+/* Capabilities from the EHLO reply (forgotten after STARTTLS). */
+#define DLP_SMTP_CAP_PIPELINING 0x01
+#define DLP_SMTP_CAP_8BITMIME 0x02
+#define DLP_SMTP_CAP_SMTPUTF8 0x04
+#define DLP_SMTP_CAP_DSN 0x08
+#define DLP_SMTP_CAP_SIZE 0x10
+#define DLP_SMTP_CAP_STARTTLS 0x20
+
 /*
  * dlp_cmd_envelope - "VERB:<ADDR>" with those of ARGS (NULL-ended, may be
  * NULL) that are safe and that CAPS (DLP_SMTP_CAP_* of the EHLO reply)
@@ -20,15 +29,5 @@
  */
 int dlp_cmd_envelope(char *out, const char *verb, const char *addr,
                      const char *const *args, int rcpt, unsigned caps);
-
-/*
- * dlp_cmd_queue_id - the queue id in the DLP's reply TEXT to the final
- * dot into OUT of CAP bytes: the word after "queued as ", else the first
- * word in <...>, else the first word with a digit in it, each without the
- * brackets, parentheses, angle brackets or quotes around it and without
- * trailing punctuation (an "id=" prefix dropped), cut to CAP - 1 bytes;
- * else "" (a bare "Ok")
- */
-void dlp_cmd_queue_id(const char *text, char *out, size_t cap);
 
 #endif /* DLP_CMD_H */

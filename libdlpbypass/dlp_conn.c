@@ -43,6 +43,7 @@
  */
 #include "config.h"
 
+#include "dlp_class.h"
 #include "dlp_conn.h"
 #include "dlp_balance.h"
 #include "dlp_dial.h"
@@ -179,28 +180,10 @@ static void conn_reply(DLP_CONN *c, int code, const char *dsn,
   snprintf(r->text, sizeof(r->text), "%s", text);
 }
 
-/* conn_reason - the reason word for verdict V after failure F */
-static const char *conn_reason(const DLP_CONN *c, dlp_verdict v,
-                               const DLP_SMTP_FAILURE *f) {
-  size_t i;
-
-  switch (v) {
-  case DLP_VERDICT_DELIVERED:
-    return "accepted";
-  case DLP_VERDICT_REJECT:
-    return "rejected";
-  case DLP_VERDICT_BYPASS:
-    for (i = 0; i < c->ntried; i++)
-      if (c->outcomes[i] == DLP_OUTCOME_SESSION_TIMEOUT)
-        return "session_timeout";
-    return "unreachable";
-  default:
-    if (c->ntried > 0 &&
-        dlp_verdict_decide(c->outcomes, c->ntried, c->nhosts, 1) ==
-            DLP_VERDICT_BYPASS)
-      return "disabled"; /* would have been a bypass */
-    return f == NULL ? "internal" : dlp_outcome_name(f->outcome);
-  }
+/* conn_set_reason - the reason word WHY of the engine, unless one is set */
+static void conn_set_reason(DLP_CONN *c, const DLP_VERDICT_ROW *why) {
+  if (c->result.reason[0] == 0 && why->reason != NULL)
+    snprintf(c->result.reason, sizeof(c->result.reason), "%s", why->reason);
 }
 
 /* conn_release_dials - hand the connects in progress to the pool */
@@ -226,31 +209,31 @@ static void conn_release_dials(DLP_CONN *c) {
 static dlp_verdict conn_final(DLP_CONN *c, dlp_verdict v,
                               const DLP_SMTP_FAILURE *f, const char *text) {
   char dsn[16];
+  int code;
 
   if (v == DLP_VERDICT_PENDING)
     v = DLP_VERDICT_TEMPFAIL; /* no host left to try: fail closed */
   c->final = 1;
   conn_release_dials(c);
   c->result.verdict = v;
-  if (c->result.reason[0] == 0)
+  if (c->result.reason[0] == 0) /* not decided by the engine: F's */
     snprintf(c->result.reason, sizeof(c->result.reason), "%s",
-             conn_reason(c, v, f));
+             f == NULL ? "internal" : dlp_outcome_name(f->outcome));
+  if (text == NULL && f != NULL) { /* the DLP's reply and its step apart */
+    snprintf(c->result.step, sizeof(c->result.step), "%s", f->step);
+    snprintf(c->result.said, sizeof(c->result.said), "%s", f->said);
+  }
   if (text == NULL)
     text = f != NULL ? f->text : "";
+  dlp_class_final(v, f != NULL ? f->outcome : DLP_OUTCOME_NONE,
+                  f != NULL ? f->dsn : NULL, &code, dsn, sizeof(dsn));
   if (v == DLP_VERDICT_REJECT && f != NULL && f->replied) {
     c->result.reply = f->reply; /* the DLP's own words */
-  } else if (v == DLP_VERDICT_TEMPFAIL) {
-    snprintf(dsn, sizeof(dsn), "%s",
-             f != NULL && f->dsn[0] == '4' ? f->dsn : "4.3.0");
-    if (f != NULL && f->outcome == DLP_OUTCOME_REJECTED)
-      snprintf(dsn, sizeof(dsn), "4.4.1");
-    conn_reply(c, 451, dsn, text);
-  } else if (v == DLP_VERDICT_REJECT) {
-    conn_reply(c, 550, f != NULL && f->dsn[0] == '5' ? f->dsn : "5.7.1", text);
+    c->result.said[0] = 0;      /* no step of ours in them */
   } else {
     if (v == DLP_VERDICT_BYPASS && c->timeout_text[0])
       text = c->timeout_text; /* row 2: the timeout is the story */
-    conn_reply(c, 250, "2.0.0", text);
+    conn_reply(c, code, dsn, text);
   }
   return v;
 }
@@ -260,8 +243,9 @@ dlp_verdict dlp_conn_internal(DLP_CONN *c, const char *what, const char *text) {
   DLP_SMTP_FAILURE f;
 
   memset(&f, 0, sizeof(f));
-  f.outcome = DLP_OUTCOME_INTERNAL;
-  snprintf(f.dsn, sizeof(f.dsn), "4.3.0");
+  f.outcome = dlp_class_of(DLP_STEP_ANY, DLP_EV_INTERNAL)->outcome;
+  snprintf(f.dsn, sizeof(f.dsn), "%s",
+           dlp_class_of(DLP_STEP_ANY, DLP_EV_INTERNAL)->dsn);
   snprintf(f.text, sizeof(f.text), "DLP: %s", text);
   snprintf(c->result.reason, sizeof(c->result.reason), "internal:%s", what);
   return conn_final(c, DLP_VERDICT_TEMPFAIL, &f, NULL);
@@ -273,6 +257,7 @@ dlp_verdict dlp_conn_internal(DLP_CONN *c, const char *what, const char *text) {
  */
 static int conn_outcome(DLP_CONN *c, struct conn_host *h, const char *label,
                         const DLP_SMTP_FAILURE *f) {
+  DLP_VERDICT_ROW why;
   dlp_verdict v;
 
   h->state = H_DONE;
@@ -281,10 +266,11 @@ static int conn_outcome(DLP_CONN *c, struct conn_host *h, const char *label,
   c->last_fail = *f;
   if (f->outcome == DLP_OUTCOME_SESSION_TIMEOUT)
     snprintf(c->timeout_text, sizeof(c->timeout_text), "%s", f->text);
-  v = dlp_verdict_decide(c->outcomes, c->ntried, c->nhosts,
-                         c->cfg->bypass_enabled);
+  v = dlp_verdict_decide_row(c->outcomes, c->ntried, c->nhosts,
+                             c->cfg->bypass_enabled, &why);
   if (v == DLP_VERDICT_PENDING)
     return 0;
+  conn_set_reason(c, &why);
   conn_final(c, v, f, NULL);
   return -1;
 }
@@ -441,8 +427,9 @@ static DLP_SMTP *conn_start(DLP_CONN *c, struct conn_host *h, int64_t deadline,
                                sizeof(label), why, sizeof(why));
   if (h->plan == DLP_POOL_SKIP) {
     memset(&f, 0, sizeof(f));
-    f.outcome = DLP_OUTCOME_UNREACHABLE;
-    snprintf(f.dsn, sizeof(f.dsn), "4.4.1");
+    f.outcome = dlp_class_of(DLP_STEP_ANY, DLP_EV_SKIPPED)->outcome;
+    snprintf(f.dsn, sizeof(f.dsn), "%s",
+             dlp_class_of(DLP_STEP_ANY, DLP_EV_SKIPPED)->dsn);
     snprintf(f.text, sizeof(f.text), "%s", why);
     *rc = conn_outcome(c, h, label, &f);
     return NULL;
@@ -506,7 +493,7 @@ static DLP_SMTP *conn_race(DLP_CONN *c, int64_t until, int64_t deadline,
       until = wake;
   }
   if (until > now)
-    (void)poll(pfd, n, (int)(until - now < 60000 ? until - now : 60000));
+    (void)dlp_io_wait_many(pfd, n, until);
   for (i = 0; i < c->nhosts; i++) {
     struct conn_host *h = &c->hosts[i];
 
@@ -649,6 +636,8 @@ int dlp_conn_failed(DLP_CONN *c) {
 dlp_verdict dlp_conn_outcome(DLP_CONN *c, dlp_outcome outcome,
                              const DLP_SMTP_FAILURE *f) {
   DLP_SMTP_FAILURE ok;
+  DLP_VERDICT_ROW why;
+  dlp_verdict v;
 
   if (c->final)
     return c->result.verdict;
@@ -657,6 +646,9 @@ dlp_verdict dlp_conn_outcome(DLP_CONN *c, dlp_outcome outcome,
     f = &ok;
   }
   c->outcomes[c->ntried++] = outcome;
+  v = dlp_verdict_decide_row(c->outcomes, c->ntried, c->nhosts,
+                             c->cfg->bypass_enabled, &why);
+  conn_set_reason(c, &why);
   conn_note_host(c, dlp_smtp_label(c->smtp), outcome);
   conn_trace(c, c->smtp, outcome != DLP_OUTCOME_ACCEPTED);
   if (outcome == DLP_OUTCOME_ACCEPTED) {
@@ -664,12 +656,9 @@ dlp_verdict dlp_conn_outcome(DLP_CONN *c, dlp_outcome outcome,
              dlp_smtp_queue_id(c->smtp));
     snprintf(c->result.tls, sizeof(c->result.tls), "%s",
              dlp_smtp_tls_info(c->smtp));
-    return conn_final(c, DLP_VERDICT_DELIVERED, NULL, "");
+    return conn_final(c, v, NULL, "");
   }
-  return conn_final(c,
-                    outcome == DLP_OUTCOME_REJECTED ? DLP_VERDICT_REJECT
-                                                    : DLP_VERDICT_TEMPFAIL,
-                    f, NULL);
+  return conn_final(c, v, f, NULL);
 }
 
 /* dlp_conn_final - the verdict is final */

@@ -298,15 +298,14 @@ DLP_DIAL *dlp_dial_start(const DLP_ADDRS *addrs, const char *host,
 /* dial_check - poll the attempts until UNTIL (or the wake); advance */
 static void dial_check(DLP_DIAL *d, int64_t until) {
   struct pollfd pfd[DLP_DIAL_MAXFDS];
-  int64_t wake = dlp_dial_wake(d), left, now = dlp_now_ms();
+  int64_t wake = dlp_dial_wake(d);
   size_t n = dlp_dial_pollfds(d, pfd, DLP_DIAL_MAXFDS), i, k;
   int soerr, rc;
   socklen_t sl;
 
   if (until > wake)
     until = wake;
-  left = until > now ? until - now : 0;
-  rc = poll(pfd, n, left > 60000 ? 60000 : (int)left);
+  rc = dlp_io_wait_many(pfd, n, until);
   for (i = 0; rc > 0 && i < n && !d->done; i++) {
     if (pfd[i].revents == 0)
       continue;

@@ -14,6 +14,10 @@
  *                       stays non-blocking and WANT_READ/WANT_WRITE waits
  *                       in poll().
  *   dlp_io_close()      SSL_shutdown (best effort, no wait), close, free.
+ *   dlp_io_wait(), dlp_io_wait_many()  the library's only wait for a
+ *                       socket (or several): until an event or the
+ *                       deadline, each poll() at most 60 s, EINTR retried;
+ *                       a deadline already past looks once.
  *
  * Plain writes use send(MSG_NOSIGNAL), so a peer that hangs up never
  * raises SIGPIPE whatever the application's signal setup.  SSL_write
@@ -59,25 +63,44 @@ int64_t dlp_now_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* io_wait - poll FD for EVENTS until DEADLINE_MS; 1 ready, 0 timeout, -1 */
-static int io_wait(int fd, short events, int64_t deadline_ms) {
-  struct pollfd pfd;
+/*
+ * dlp_io_wait_many - the one wait of the library (after Postfix's
+ * poll_fd.c): poll PFD[0..N) until one has an event or DEADLINE_MS has
+ * passed, each poll clamped to DLP_IO_WAIT_CLAMP_MS, EINTR retried
+ */
+int dlp_io_wait_many(struct pollfd *pfd, size_t n, int64_t deadline_ms) {
   int64_t left;
-  int n;
+  int r, first;
+  size_t i;
 
-  for (;;) {
+  for (first = 1;; first = 0) {
     left = deadline_ms - dlp_now_ms();
-    if (left <= 0)
+    if (left <= 0 && !first)
       return 0;
-    pfd.fd = fd;
-    pfd.events = events;
-    pfd.revents = 0;
-    n = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
-    if (n > 0)
-      return 1; /* readable, writable, or an error the next call reports */
-    if (n < 0 && errno != EINTR)
+    if (left < 0)
+      left = 0; /* a time already past: one look without waiting */
+    for (i = 0; i < n; i++)
+      pfd[i].revents = 0;
+    r = poll(pfd, (nfds_t)n,
+             left > DLP_IO_WAIT_CLAMP_MS ? DLP_IO_WAIT_CLAMP_MS : (int)left);
+    if (r > 0)
+      return r; /* ready, or an error the next call reports */
+    if (r < 0 && errno != EINTR)
       return -1;
+    if (left == 0)
+      return 0;
   }
+}
+
+/* dlp_io_wait - dlp_io_wait_many() for one socket FD and EVENTS */
+int dlp_io_wait(int fd, short events, int64_t deadline_ms) {
+  struct pollfd pfd;
+  int r;
+
+  pfd.fd = fd;
+  pfd.events = events;
+  r = dlp_io_wait_many(&pfd, 1, deadline_ms);
+  return r > 0 ? 1 : r;
 }
 
 /* dlp_io_adopt - a connection on connected socket FD (owned from now) */
@@ -115,9 +138,9 @@ static dlp_io_status ssl_wait(DLP_IO *io, int e, int64_t deadline_ms) {
   int r;
 
   if (e == SSL_ERROR_WANT_READ)
-    r = io_wait(io->fd, POLLIN, deadline_ms);
+    r = dlp_io_wait(io->fd, POLLIN, deadline_ms);
   else if (e == SSL_ERROR_WANT_WRITE)
-    r = io_wait(io->fd, POLLOUT, deadline_ms);
+    r = dlp_io_wait(io->fd, POLLOUT, deadline_ms);
   else if (e == SSL_ERROR_ZERO_RETURN)
     return DLP_IO_EOF;
   else
@@ -159,7 +182,7 @@ dlp_io_status dlp_io_write(DLP_IO *io, const void *buf, size_t len,
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      r = io_wait(io->fd, POLLOUT, deadline_ms);
+      r = dlp_io_wait(io->fd, POLLOUT, deadline_ms);
       if (r == 0)
         return DLP_IO_TIMEOUT;
       if (r < 0)
@@ -214,7 +237,7 @@ static dlp_io_status io_fill(DLP_IO *io, int64_t deadline_ms) {
       continue;
     if (errno != EAGAIN && errno != EWOULDBLOCK)
       return DLP_IO_ERROR;
-    r = io_wait(io->fd, POLLIN, deadline_ms);
+    r = dlp_io_wait(io->fd, POLLIN, deadline_ms);
     if (r == 0)
       return DLP_IO_TIMEOUT;
     if (r < 0)

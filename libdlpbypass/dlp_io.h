@@ -12,6 +12,9 @@
 #include "dlp_private.h"
 
 #include <openssl/ssl.h>
+#include <poll.h>
+
+#define DLP_IO_WAIT_CLAMP_MS 60000 /* one poll() waits this long at most */
 
 typedef struct dlp_io DLP_IO;
 
@@ -23,6 +26,24 @@ typedef enum {
   DLP_IO_ERROR = -3,   /* any other error (reset, TLS error, ...) */
   DLP_IO_TOOLONG = -4  /* a line longer than the caller's buffer */
 } dlp_io_status;
+
+/*
+ * dlp_io_wait_many - the one wait primitive (after Postfix's poll_fd.c):
+ * poll the N entries of PFD (events set by the caller, revents cleared
+ * here) until one has an event or DEADLINE_MS (dlp_now_ms() time) has
+ * passed; a deadline already past looks once without waiting (a
+ * readiness check).  EINTR is retried, each poll() waits at most
+ * DLP_IO_WAIT_CLAMP_MS.  How many have an event (revents set), 0 on
+ * timeout, -1 with errno on error.  N may be 0: a sleep until DEADLINE_MS.
+ */
+int dlp_io_wait_many(struct pollfd *pfd, size_t n, int64_t deadline_ms);
+
+/*
+ * dlp_io_wait - dlp_io_wait_many() for the one socket FD and EVENTS
+ * (POLLIN, POLLOUT): 1 ready (or an error the next call on FD reports),
+ * 0 timeout, -1 error
+ */
+int dlp_io_wait(int fd, short events, int64_t deadline_ms);
 
 /*
  * dlp_io_adopt - a connection on the connected, non-blocking socket FD,

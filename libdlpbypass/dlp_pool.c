@@ -548,7 +548,7 @@ static size_t pool_finish_dials(DLP_POOL *pool, struct pool_dial *d, size_t n,
     if (wake != 0 && wake - now < ms)
       ms = wake > now ? (int)(wake - now) : 0;
   }
-  (void)poll(pfd, np, ms);
+  (void)dlp_io_wait_many(pfd, np, now + ms);
   for (i = k = 0; i < n; i++) {
     r = dlp_smtp_dial_wait(d[i].smtp, 0);
     if (r == 0) {

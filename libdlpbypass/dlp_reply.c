@@ -22,13 +22,18 @@
  *   bytes.  A single CR left at the end of a line is dropped.
  *   dlp_reply_escape_percent(text, buf, buflen) doubles each '%' for
  *   smfi_setreply(), never splitting a pair, and always NUL-terminates.
+ *   dlp_reply_queue_id(text, out, cap) (dlp_reply.h) is a pure function of
+ *   the text of the DLP's reply to the dot and never leaves an enclosing
+ *   bracket on either side of the id.
  */
 #include "config.h"
 
 #include "dlp_private.h"
+#include "dlp_reply.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 /* dlp_reply_init - prepare REPLY to receive the lines of one reply */
 void dlp_reply_init(DLP_REPLY *reply) {
@@ -146,4 +151,88 @@ char *dlp_reply_escape_percent(const char *text, char *buf, size_t buflen) {
   }
   buf[used] = 0;
   return buf;
+}
+
+/* reply_find - the first place of NEEDLE in TEXT, any case, or NULL */
+static const char *reply_find(const char *text, const char *needle) {
+  size_t n = strlen(needle);
+
+  for (; *text; text++)
+    if (strncasecmp(text, needle, n) == 0)
+      return text;
+  return NULL;
+}
+
+/* reply_word - the word of TEXT at W, its length in *LEN */
+static const char *reply_word(const char *w, size_t *len) {
+  *len = strcspn(w, " ");
+  return w;
+}
+
+/*
+ * reply_unwrap - the word W (LEN) without what encloses or ends it:
+ * brackets, parentheses, angle brackets, braces, quotes on either side
+ * (each side on its own: "(id" and "id)" lose theirs too), then a
+ * trailing ".,;:!?" and an "id=" prefix (Exim); its length in *LEN
+ */
+static const char *reply_unwrap(const char *w, size_t *len) {
+  static const char open[] = "([<{\"'", close[] = ")]>}\"'.,;:!?";
+  size_t n = *len;
+
+  while (n > 0 && strchr(open, *w) != NULL)
+    w++, n--;
+  while (n > 0 && strchr(close, w[n - 1]) != NULL)
+    n--;
+  if (n > 3 && strncasecmp(w, "id=", 3) == 0)
+    w += 3, n -= 3;
+  *len = n;
+  return w;
+}
+
+/* reply_has_digit - W (LEN) has a digit in it */
+static int reply_has_digit(const char *w, size_t len) {
+  while (len-- > 0)
+    if (*w >= '0' && *w <= '9')
+      return 1;
+    else
+      w++;
+  return 0;
+}
+
+/*
+ * dlp_reply_queue_id - the DLP's queue id in reply TEXT: the word after
+ * "queued as " (Postfix), else the first word in <...> (Exchange's
+ * "<id@host> Queued mail for delivery"), else the first word with a digit
+ * in it (sendmail's "id Message accepted for delivery", Haraka's "Message
+ * Queued (id)", Exim's "OK id=..."), each without what encloses it; none
+ * ("") in a bare "Ok"
+ */
+void dlp_reply_queue_id(const char *text, char *out, size_t cap) {
+  const char *p, *w, *id = NULL;
+  size_t len = 0, n;
+
+  if (cap == 0)
+    return;
+  if ((p = reply_find(text, "queued as ")) != NULL) {
+    id = reply_word(p + 10, &len);
+  } else {
+    for (p = text; *p && id == NULL; p = w + n + strspn(w + n, " "))
+      if (*(w = reply_word(p, &n)) == '<' && n > 2)
+        id = w, len = n;
+    for (p = text; *p && id == NULL; p = w + n + strspn(w + n, " ")) {
+      w = reply_word(p, &n);
+      if (reply_has_digit(w, n))
+        id = w, len = n;
+    }
+  }
+  if (id != NULL)
+    id = reply_unwrap(id, &len);
+  if (id == NULL || len == 0) {
+    out[0] = 0;
+    return;
+  }
+  if (len > cap - 1)
+    len = cap - 1;
+  memcpy(out, id, len);
+  out[len] = 0;
 }

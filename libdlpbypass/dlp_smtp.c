@@ -9,33 +9,24 @@
  * outcome class, the failure's enhanced status code and a Postfix-style
  * text (dlp_smtp_failure()).
  *
- * One function sends a state's command (smtp_send), one reads its reply
- * (smtp_read_reply) and one decides the next state from it (smtp_handle);
- * a state the table does not know is a bug: abort().  The state changes
+ * One function builds a state's command (smtp_send) and queues it
+ * (smtp_queue: written at once, or with PIPELINING held to go out in one
+ * write with the next command, RFC 2920); one reads the owed replies in
+ * order (smtp_replies, smtp_read_reply) and one decides the next state
+ * from each (smtp_handle): pipelining is no second path.  A state the
+ * table does not know is a bug: abort().  The state changes
  * only in dlp_smtp_set_state(), which writes each change into the
  * session's transcript (dlp_trace.h) beside the commands sent and the
- * replies read; the connect and the accessors are in dlp_smtp_dial.c.  Every state has its
- * own timeout (connect, command or data timeout of the configuration,
- * within the caller's overall deadline) and its own description for
- * errors.
+ * replies read; the connect and the accessors are in dlp_smtp_dial.c.  Every
+ * state has its own timeout (connect, command or data timeout of the
+ * configuration, within the caller's overall deadline) and its own description
+ * for errors.
  *
- * Classification (DESIGN.md section 3):
- *   connect failed                         UNREACHABLE       4.4.1
- *   timeout after connect, before the
- *   content (up to the 354 reply to DATA)  SESSION_TIMEOUT   4.4.2
- *   4xx/5xx/hang-up/unasked data before
- *   MAIL (greeting, EHLO, HELO, EHLO after
- *   TLS): the session is refused           BUSY              4.4.1/4.4.2
- *   4xx/hang-up/unasked data from MAIL on,
- *   timeout or hang-up while the content
- *   or the dot is sent, no reply to the
- *   dot, any reply to it but 250 or 5xx    DEFERRED          4.4.1/4.4.2
- *   5xx in the transaction (MAIL, DATA,
- *   the dot; RCPT for all: dlp_txn.c)      REJECTED          DLP's own
- *   exactly 250 to the dot                 (ACCEPTED: dlp_txn.c)
- *   required TLS not had (4xx/5xx or no
- *   reply to STARTTLS, handshake failed)   TLS_FAILED        4.7.4/4.7.5
- *   unsafe envelope, our own error         INTERNAL          4.3.0
+ * What a failure means (outcome class, enhanced status code, the words
+ * of its text) is looked up in the one table of dlp_class.c by the
+ * state's step (state_info) and the event; the text names the state
+ * ("... while DESC"), a reply's text the command it answered (also
+ * returned apart, as the failure's step, beside the text without it).
  * A 4xx/5xx to one RCPT (other than 421) is that recipient's result only.
  * Unasked data: bytes waiting from the DLP when we are about to send a
  * command (without PIPELINING's owed replies) or the final dot, e.g. a
@@ -43,10 +34,10 @@
  */
 #include "config.h"
 
+#include "dlp_class.h"
 #include "dlp_smtp_int.h"
 #include "dlp_tls.h"
 
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,35 +58,40 @@ static const struct smtp_state_info {
   const char *cmd;  /* "(in reply to CMD command)", NULL: no reply */
   int timeout;      /* T_* */
   int sends;        /* has something to send */
-  int in_txn;       /* from MAIL on: failures are DEFERRED, not BUSY */
+  dlp_step step;    /* what a failure in it means (dlp_class.c) */
 } state_info[] = {
-    [S_CONNECT] = {"CONNECT", "connecting", NULL, T_CONNECT, 1, 0},
+    [S_CONNECT] = {"CONNECT", "connecting", NULL, T_CONNECT, 1,
+                   DLP_STEP_CONNECT},
     [S_GREETING] = {"GREETING", "receiving the initial server greeting",
-                    "initial greeting", T_COMMAND, 0, 0},
+                    "initial greeting", T_COMMAND, 0, DLP_STEP_SESSION},
     [S_EHLO] = {"EHLO", "performing the EHLO handshake", "EHLO", T_COMMAND, 1,
-                0},
+                DLP_STEP_SESSION},
     [S_HELO] = {"HELO", "performing the HELO handshake", "HELO", T_COMMAND, 1,
-                0},
+                DLP_STEP_SESSION},
     [S_STARTTLS] = {"STARTTLS", "sending STARTTLS", "STARTTLS", T_COMMAND, 1,
-                    0},
-    [S_TLS] = {"TLS", "performing the TLS handshake", NULL, T_COMMAND, 1, 0},
+                    DLP_STEP_TLS},
+    [S_TLS] = {"TLS", "performing the TLS handshake", NULL, T_COMMAND, 1,
+               DLP_STEP_TLS},
     [S_TLS_EHLO] = {"TLS_EHLO", "performing the EHLO handshake after TLS",
-                    "EHLO", T_COMMAND, 1, 0},
-    [S_READY] = {"READY", "idle", NULL, T_NONE, 0, 0},
-    [S_MAIL] = {"MAIL", "sending MAIL FROM", "MAIL FROM", T_COMMAND, 1, 1},
-    [S_RCPT] = {"RCPT", "sending RCPT TO", "RCPT TO", T_COMMAND, 1, 1},
-    [S_DATA] = {"DATA", "sending DATA command", "DATA", T_COMMAND, 1, 1},
-    [S_CONTENT] = {"CONTENT", "sending message body", NULL, T_DATA, 1, 1},
+                    "EHLO", T_COMMAND, 1, DLP_STEP_SESSION},
+    [S_READY] = {"READY", "idle", NULL, T_NONE, 0, DLP_STEP_SESSION},
+    [S_MAIL] = {"MAIL", "sending MAIL FROM", "MAIL FROM", T_COMMAND, 1,
+                DLP_STEP_MAIL},
+    [S_RCPT] = {"RCPT", "sending RCPT TO", "RCPT TO", T_COMMAND, 1,
+                DLP_STEP_TXN},
+    [S_DATA] = {"DATA", "sending DATA command", "DATA", T_COMMAND, 1,
+                DLP_STEP_TXN},
+    [S_CONTENT] = {"CONTENT", "sending message body", NULL, T_DATA, 1,
+                   DLP_STEP_CONTENT},
     [S_DOT] = {"DOT",
                "sending end of data -- message may be sent more "
                "than once",
-               "end of DATA", T_DATA, 1, 1},
-    [S_RSET] = {"RSET", "sending RSET", "RSET", T_COMMAND, 1, 1},
-    [S_QUIT] = {"QUIT", "sending QUIT", "QUIT", T_COMMAND, 1, 0},
-    [S_FAILED] = {"FAILED", "failed", NULL, T_NONE, 0, 0},
-    [S_CLOSED] = {"CLOSED", "closed", NULL, T_NONE, 0, 0},
+               "end of DATA", T_DATA, 1, DLP_STEP_CONTENT},
+    [S_RSET] = {"RSET", "sending RSET", "RSET", T_COMMAND, 1, DLP_STEP_RSET},
+    [S_QUIT] = {"QUIT", "sending QUIT", "QUIT", T_COMMAND, 1, DLP_STEP_SESSION},
+    [S_FAILED] = {"FAILED", "failed", NULL, T_NONE, 0, DLP_STEP_SESSION},
+    [S_CLOSED] = {"CLOSED", "closed", NULL, T_NONE, 0, DLP_STEP_SESSION},
 };
-
 
 /* dlp_smtp_abort - an impossible state: a bug, never go on */
 void dlp_smtp_abort(const DLP_SMTP *s, const char *where) {
@@ -149,18 +145,6 @@ static void smtp_progress(DLP_SMTP *s) {
   }
 }
 
-/*
- * smtp_tls_required - TLS must be had: at level encrypt and verify; at
- * level may too once STARTTLS was offered and sent (plaintext only when
- * it is not offered: a 454 or a failed handshake is TLS_FAILED)
- */
-static int smtp_tls_required(const DLP_SMTP *s) {
-  return s->server->tls_level >= DLP_TLS_ENCRYPT ||
-         (s->server->tls_level == DLP_TLS_MAY &&
-          (s->state == S_STARTTLS || s->state == S_TLS ||
-           s->state == S_TLS_EHLO));
-}
-
 /* smtp_set_deadline - deadline of the current state's step */
 static void smtp_set_deadline(DLP_SMTP *s) {
   int secs;
@@ -196,80 +180,67 @@ void dlp_smtp_fail(DLP_SMTP *s, dlp_outcome outcome, const char *dsn,
   dlp_smtp_set_state(s, S_FAILED);
 }
 
-/* smtp_io_fail - classify a failed read or write in the current state */
-static void smtp_io_fail(DLP_SMTP *s, dlp_io_status st) {
+/*
+ * dlp_smtp_fail_event - end the session with what EVENT means in the
+ * current state (dlp_class.c): "DLP LABEL: WHAT while|before DESC", or
+ * "DLP LABEL: WHAT: DETAIL", or "DLP LABEL: WHAT"
+ */
+void dlp_smtp_fail_event(DLP_SMTP *s, dlp_event event, const char *detail) {
   const struct smtp_state_info *si = &state_info[s->state];
-  int tls_step = s->state == S_STARTTLS || s->state == S_TLS;
-  const char *what;
-  dlp_outcome outcome;
+  const DLP_CLASS *c = dlp_class_of(si->step, event);
 
-  if (st == DLP_IO_TIMEOUT)
-    what = "conversation timed out";
-  else if (st == DLP_IO_TOOLONG)
-    what = "reply line too long";
+  if (c->link != NULL)
+    dlp_smtp_fail(
+        s, c->outcome, c->dsn, "DLP %s: %s %s %s", s->label, c->what, c->link,
+        event == DLP_EV_STORE ? state_info[S_CONTENT].desc : si->desc);
+  else if (detail != NULL)
+    dlp_smtp_fail(s, c->outcome, c->dsn, "DLP %s: %s: %s", s->label, c->what,
+                  detail);
   else
-    what = "lost connection";
-  if (tls_step && smtp_tls_required(s))
-    outcome = DLP_OUTCOME_TLS_FAILED;
-  else if (s->state == S_CONTENT || s->state == S_DOT)
-    /* content under way: no message can make a lone DLP stall its way
-       into a bypass; after the dot the DLP may hold the message */
-    outcome = DLP_OUTCOME_DEFERRED;
-  else if (st == DLP_IO_TIMEOUT)
-    outcome = DLP_OUTCOME_SESSION_TIMEOUT;
-  else
-    outcome = si->in_txn ? DLP_OUTCOME_DEFERRED : DLP_OUTCOME_BUSY;
-  dlp_smtp_fail(s, outcome,
-            outcome == DLP_OUTCOME_TLS_FAILED ? "4.7.5"
-            : st == DLP_IO_TOOLONG            ? "4.5.0"
-                                              : "4.4.2",
-            "DLP %s: %s while %s", s->label, what, si->desc);
+    dlp_smtp_fail(s, c->outcome, c->dsn, "DLP %s: %s", s->label, c->what);
 }
 
-/* smtp_mail_txn - STATE is in the mail transaction: a 5xx there judges
-   the message (REJECTED); before it, it only refuses the session */
-static int smtp_mail_txn(smtp_state state) {
-  return state == S_MAIL || state == S_RCPT || state == S_DATA ||
-         state == S_CONTENT || state == S_DOT;
+/* smtp_io_fail - a failed read or write in the current state */
+static void smtp_io_fail(DLP_SMTP *s, dlp_io_status st) {
+  dlp_smtp_fail_event(s,
+                      st == DLP_IO_TIMEOUT   ? DLP_EV_TIMEOUT
+                      : st == DLP_IO_TOOLONG ? DLP_EV_TOOLONG
+                                             : DLP_EV_LOST,
+                      NULL);
 }
 
 /* smtp_reply_fail - the DLP answered what this state cannot go on with */
 static void smtp_reply_fail(DLP_SMTP *s) {
   const struct smtp_state_info *si = &state_info[s->state];
   const DLP_REPLY *r = &s->reply;
-  dlp_outcome outcome;
+  const DLP_CLASS *c =
+      dlp_class_of(si->step, r->code >= 500 ? DLP_EV_REPLY_5XX : DLP_EV_REPLY);
+  const char *note = s->state == S_DOT && r->code < 400
+                         ? " -- not 250, message may be sent more than once"
+                         : "";
+  char said[sizeof(s->fail.said)];
 
-  if (s->state == S_STARTTLS && smtp_tls_required(s))
-    outcome = DLP_OUTCOME_TLS_FAILED; /* 4xx and 5xx alike */
-  else if (r->code >= 500 && smtp_mail_txn(s->state))
-    outcome = DLP_OUTCOME_REJECTED;
-  else
-    outcome = si->in_txn ? DLP_OUTCOME_DEFERRED : DLP_OUTCOME_BUSY;
+  if (snprintf(said, sizeof(said), "DLP %s said: %d %s %s", s->label, r->code,
+               r->dsn, r->text) < 0)
+    said[0] = 0;
   s->fail.replied = 1;
   s->fail.reply = *r;
-  dlp_smtp_fail(s, outcome,
-            outcome == DLP_OUTCOME_REJECTED     ? r->dsn
-            : outcome == DLP_OUTCOME_TLS_FAILED ? "4.7.5"
-                                                : "4.4.1",
-            "DLP %s said: %d %s %s (in reply to %s command)%s", s->label,
-            r->code, r->dsn, r->text, si->cmd,
-            s->state == S_DOT && r->code < 400
-                ? " -- not 250, message may be sent more than once"
-                : "");
+  dlp_smtp_fail(s, c->outcome, c->dsn != NULL ? c->dsn : r->dsn,
+                "%s (in reply to %s command)%s", said, si->cmd, note);
+  snprintf(s->fail.step, sizeof(s->fail.step), "%s", si->cmd);
+  if (note[0] == 0) /* the text ends in the step: apart, too */
+    snprintf(s->fail.said, sizeof(s->fail.said), "%s", said);
 }
 
 /* smtp_unasked - fail the session when the DLP sent data nobody asked
    for (it would pass for the reply to what we send next); 0 or -1 */
 static int smtp_unasked(DLP_SMTP *s) {
   char line[DLP_REPLY_LINE_MAX + 1];
-  struct pollfd pfd;
   dlp_io_status st;
   size_t len;
 
-  pfd.fd = dlp_io_fd(s->io);
-  pfd.events = POLLIN;
-  pfd.revents = 0;
-  if (dlp_io_pending(s->io) == 0 && poll(&pfd, 1, 0) <= 0)
+  if (dlp_io_pending(s->io) == 0 &&
+      dlp_io_wait(dlp_io_fd(s->io), POLLIN, 0) <= 0)
     return 0;
   /* one look without waiting: under TLS a readable socket may hold only
      a record that carries no data (a session ticket) */
@@ -280,12 +251,7 @@ static int smtp_unasked(DLP_SMTP *s) {
     smtp_io_fail(s, st);
     return -1;
   }
-  dlp_smtp_fail(s,
-            state_info[s->state].in_txn && s->state != S_MAIL
-                ? DLP_OUTCOME_DEFERRED
-                : DLP_OUTCOME_BUSY,
-            "4.5.0", "DLP %s: unexpected data from the host before %s",
-            s->label, state_info[s->state].desc);
+  dlp_smtp_fail_event(s, DLP_EV_UNASKED, NULL);
   return -1;
 }
 
@@ -347,11 +313,7 @@ static int smtp_read_reply(DLP_SMTP *s) {
     }
     if (n >= SMTP_REPLY_LINES ||
         (rs = dlp_reply_line(&s->reply, line, len)) == DLP_REPLY_MALFORMED) {
-      dlp_smtp_fail(s,
-                state_info[s->state].in_txn ? DLP_OUTCOME_DEFERRED
-                                            : DLP_OUTCOME_BUSY,
-                "4.5.0", "DLP %s: malformed reply while %s", s->label,
-                state_info[s->state].desc);
+      dlp_smtp_fail_event(s, DLP_EV_MALFORMED, NULL);
       return -1;
     }
     if (n > 0 && (s->state == S_EHLO || s->state == S_TLS_EHLO))
@@ -391,9 +353,7 @@ static int smtp_send_content(DLP_SMTP *s) {
       last[0] = last[1], last[1] = buf[0];
   }
   if (n < 0) {
-    dlp_smtp_fail(s, DLP_OUTCOME_DEFERRED, "4.3.0",
-              "DLP %s: cannot read the stored message while %s", s->label,
-              state_info[S_CONTENT].desc);
+    dlp_smtp_fail_event(s, DLP_EV_STORE, NULL);
     return -1;
   }
   /* the store ends in CRLF; never let a missing one glue the dot on */
@@ -404,13 +364,13 @@ static int smtp_send_content(DLP_SMTP *s) {
 
 /* smtp_handshake - TLS state: the handshake */
 static int smtp_handshake(DLP_SMTP *s) {
-  char dsn[16] = "4.7.5", err[256] = "no TLS context";
+  char err[256] = "no TLS context";
   int rc = -1;
 
   if (s->cfg->tls_ctx != NULL)
     rc = dlp_tls_handshake(s->cfg->tls_ctx, s->io, s->server,
                            s->server->tls_level, s->step_deadline, s->tls_info,
-                           sizeof(s->tls_info), dsn, err, sizeof(err));
+                           sizeof(s->tls_info), err, sizeof(err));
   s->tls_verify_failed = rc == -2;
   if (rc == 0) {
     s->tls_active = 1;
@@ -418,8 +378,7 @@ static int smtp_handshake(DLP_SMTP *s) {
     dlp_smtp_set_state(s, S_TLS_EHLO);
     return 0;
   }
-  dlp_smtp_fail(s, DLP_OUTCOME_TLS_FAILED, dsn, "DLP %s: TLS handshake failed: %s",
-            s->label, err);
+  dlp_smtp_fail_event(s, DLP_EV_TLS_HANDSHAKE, err);
   return -1;
 }
 
@@ -430,6 +389,56 @@ static int smtp_connect(DLP_SMTP *s) {
   if (s->state != S_CONNECT)
     return 0; /* failed or connected at once */
   return dlp_smtp_dial_wait(s, INT64_MAX / 2) > 0 ? 0 : -1;
+}
+
+/*
+ * smtp_flush - write the queued commands in one write, each traced; with
+ * held ones (PIPELINING) the session enters the first one's state.  A
+ * lone command first checks for data nobody asked for (RSET and QUIT:
+ * the caller's checks).  0 or -1 (a held RSET lost: the session is stale).
+ */
+static int smtp_flush(DLP_SMTP *s) {
+  const char *p = s->out, *end = s->out + s->outlen, *nl;
+  smtp_state first = s->owed[0];
+  int rc = 0;
+
+  s->out[s->outlen] = 0;
+  if (s->nheld == 0 && first != S_RSET && first != S_QUIT &&
+      smtp_unasked(s) < 0)
+    rc = -1;
+  for (; rc == 0 && p < end; p = nl + 1) {
+    smtp_trace_cmd(s, p);
+    if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+      break;
+  }
+  if (rc == 0 && s->nheld > 0) {
+    dlp_smtp_set_state(s, first);
+    smtp_set_deadline(s);
+  }
+  if (rc == 0 && (rc = smtp_write(s, s->out, s->outlen)) < 0)
+    s->stale = s->rset_held;
+  s->outlen = 0;
+  if (rc < 0)
+    s->nowed = s->nheld = 0;
+  return rc;
+}
+
+/*
+ * smtp_queue - queue CMD of STATE (its reply is owed in this order); a
+ * HOLD one waits for the next command (PIPELINING, RFC 2920), else the
+ * queue is written now.  0 or -1.
+ */
+static int smtp_queue(DLP_SMTP *s, smtp_state state, const char *cmd,
+                      int hold) {
+  size_t len = strlen(cmd);
+
+  if (s->nowed >= SMTP_OWED_MAX || s->outlen + len >= sizeof(s->out))
+    dlp_smtp_abort(s, "smtp_queue");
+  memcpy(s->out + s->outlen, cmd, len);
+  s->outlen += len;
+  s->owed[s->nowed++] = state;
+  s->nheld += hold != 0;
+  return hold ? 0 : smtp_flush(s);
 }
 
 /* smtp_send - send the current state's command (or act); 0 or -1 */
@@ -479,11 +488,7 @@ static int smtp_send(DLP_SMTP *s) {
   default:
     dlp_smtp_abort(s, "smtp_send");
   }
-  /* every owed reply is read by now (RSET and QUIT: the caller's checks) */
-  if (s->state != S_RSET && s->state != S_QUIT && smtp_unasked(s) < 0)
-    return -1;
-  smtp_trace_cmd(s, s->cmd);
-  return smtp_write(s, s->cmd, strlen(s->cmd));
+  return smtp_queue(s, s->state, s->cmd, 0);
 }
 
 /* smtp_after_ehlo - EHLO/HELO done: STARTTLS next, or ready */
@@ -498,9 +503,7 @@ static void smtp_after_ehlo(DLP_SMTP *s) {
   } else if (level == DLP_TLS_MAY) {
     dlp_smtp_set_state(s, S_READY);
   } else {
-    dlp_smtp_fail(s, DLP_OUTCOME_TLS_FAILED, "4.7.4",
-              "DLP %s: TLS is required, but was not offered by the host",
-              s->label);
+    dlp_smtp_fail_event(s, DLP_EV_TLS_NOT_OFFERED, NULL);
   }
 }
 
@@ -533,9 +536,7 @@ static void smtp_handle(DLP_SMTP *s) {
   case S_STARTTLS:
     if (c == 2 && dlp_io_pending(s->io) > 0)
       /* CVE-2011-0411: bytes after "220" are never parsed */
-      dlp_smtp_fail(s, DLP_OUTCOME_TLS_FAILED, "4.7.5",
-                "DLP %s: unexpected data after the reply to STARTTLS",
-                s->label);
+      dlp_smtp_fail_event(s, DLP_EV_TLS_UNASKED, NULL);
     else if (c == 2)
       dlp_smtp_set_state(s, S_TLS);
     else
@@ -568,7 +569,7 @@ static void smtp_handle(DLP_SMTP *s) {
     break;
   case S_DOT:
     if (s->reply.code == 250) { /* only 250: a 221 or 354 is no yes */
-      dlp_cmd_queue_id(s->reply.text, s->queue_id, sizeof(s->queue_id));
+      dlp_reply_queue_id(s->reply.text, s->queue_id, sizeof(s->queue_id));
       dlp_smtp_set_state(s, S_READY);
     } else {
       smtp_reply_fail(s);
@@ -582,6 +583,35 @@ static void smtp_handle(DLP_SMTP *s) {
   }
 }
 
+/*
+ * smtp_replies - read every owed reply in order, each handled by
+ * smtp_handle() in its own state (held ones: with a fresh deadline; a
+ * held RSET's within the reuse time, its failure marks the session
+ * stale).  0, or -1 at the first failure.
+ */
+static int smtp_replies(DLP_SMTP *s) {
+  size_t i, n = s->nowed;
+  int held = s->nheld > 0, rc = 0, rset;
+
+  s->nowed = s->nheld = 0;
+  for (i = 0; i < n && rc == 0; i++) {
+    rset = s->owed[i] == S_RSET && s->rset_held;
+    if (held) {
+      dlp_smtp_set_state(s, s->owed[i]);
+      smtp_set_deadline(s);
+    }
+    if (rset && s->reuse_until != 0 && s->reuse_until < s->step_deadline)
+      s->step_deadline = s->reuse_until; /* a cached session answers fast */
+    if (smtp_read_reply(s) < 0 || (smtp_handle(s), s->state == S_FAILED))
+      rc = -1;
+    if (rset) {
+      s->rset_held = 0;
+      s->stale = rc < 0;
+    }
+  }
+  return rc;
+}
+
 /* smtp_step - one state: send its command, read and handle its reply */
 static int smtp_step(DLP_SMTP *s) {
   smtp_state before = s->state;
@@ -590,12 +620,11 @@ static int smtp_step(DLP_SMTP *s) {
     return -1;
   if (state_info[before].cmd == NULL || s->state != before)
     return 0; /* no reply to wait for (CONNECT, TLS, CONTENT) */
-  if (before == S_GREETING)
+  if (before == S_GREETING) { /* owed without a command */
     smtp_set_deadline(s);
-  if (smtp_read_reply(s) < 0)
-    return -1;
-  smtp_handle(s);
-  return s->state == S_FAILED ? -1 : 0;
+    s->owed[s->nowed++] = S_GREETING;
+  }
+  return smtp_replies(s);
 }
 
 /* smtp_run - step until the session is READY (0) or FAILED (-1) */
@@ -622,69 +651,6 @@ static void smtp_ready(const DLP_SMTP *s, const char *where) {
     dlp_smtp_abort(s, where);
 }
 
-/* smtp_recv - read and handle the reply to STATE's command, sent before */
-static int smtp_recv(DLP_SMTP *s, smtp_state state) {
-  dlp_smtp_set_state(s, state);
-  smtp_set_deadline(s);
-  if (smtp_read_reply(s) < 0)
-    return -1;
-  smtp_handle(s);
-  return s->state == S_FAILED ? -1 : 0;
-}
-
-/*
- * smtp_pipe_flush - PIPELINING (RFC 2920): send the owed RSET and MAIL,
- * and the command in s->cmd when WITH_CMD, in one write; then read the
- * owed replies in order (the caller reads the one to s->cmd).  A failed
- * owed RSET marks the session stale.  0 or -1.
- */
-static int smtp_pipe_flush(DLP_SMTP *s, int with_cmd) {
-  char buf[3 * (DLP_CMD_MAX + 3)];
-  size_t n = 0, len;
-
-  if (s->pipe_rset) {
-    memcpy(buf, "RSET\r\n", 6);
-    n = 6;
-    smtp_trace_cmd(s, "RSET\r\n");
-  }
-  if (s->pipe_mail) {
-    len = strlen(s->mail_cmd);
-    memcpy(buf + n, s->mail_cmd, len);
-    n += len;
-    smtp_trace_cmd(s, s->mail_cmd);
-  }
-  if (with_cmd) {
-    len = strlen(s->cmd);
-    memcpy(buf + n, s->cmd, len);
-    n += len;
-    smtp_trace_cmd(s, s->cmd);
-  }
-  dlp_smtp_set_state(s, s->pipe_rset ? S_RSET : S_MAIL);
-  smtp_set_deadline(s);
-  if (smtp_write(s, buf, n) < 0) {
-    s->stale = s->pipe_rset;
-    return -1;
-  }
-  if (s->pipe_rset) {
-    s->pipe_rset = 0;
-    dlp_smtp_set_state(s, S_RSET);
-    smtp_set_deadline(s);
-    if (s->reuse_until != 0 && s->reuse_until < s->step_deadline)
-      s->step_deadline = s->reuse_until; /* a cached session answers fast */
-    if (smtp_read_reply(s) < 0 || (smtp_handle(s), s->state == S_FAILED)) {
-      s->stale = 1;
-      return -1;
-    }
-  }
-  if (s->pipe_mail) {
-    s->pipe_mail = 0;
-    if (smtp_recv(s, S_MAIL) < 0)
-      return -1;
-  }
-  dlp_smtp_set_state(s, S_READY);
-  return 0;
-}
-
 /*
  * dlp_smtp_mail - MAIL FROM with the supported, safe parameters; with
  * PIPELINING it is only built here and goes out with the first RCPT
@@ -696,15 +662,11 @@ int dlp_smtp_mail(DLP_SMTP *s, const char *sender, const char *const *args,
   s->queue_id[0] = 0;
   s->content = 0; /* a new transaction: no content of it sent yet */
   if (dlp_cmd_envelope(s->cmd, "MAIL FROM", sender, args, 0, s->caps) < 0) {
-    dlp_smtp_fail(s, DLP_OUTCOME_INTERNAL, "4.3.0",
-              "DLP %s: envelope sender not safe to send, refused", s->label);
+    dlp_smtp_fail_event(s, DLP_EV_ENVELOPE, NULL);
     return -1;
   }
-  if (s->caps & DLP_SMTP_CAP_PIPELINING) {
-    memcpy(s->mail_cmd, s->cmd, sizeof(s->mail_cmd));
-    s->pipe_mail = 1;
-    return 0;
-  }
+  if (s->caps & DLP_SMTP_CAP_PIPELINING)
+    return smtp_queue(s, S_MAIL, s->cmd, 1); /* out with the first RCPT */
   dlp_smtp_set_state(s, S_MAIL);
   return smtp_step(s);
 }
@@ -718,14 +680,15 @@ dlp_smtp_rcpt_status dlp_smtp_rcpt(DLP_SMTP *s, const char *rcpt,
   smtp_ready(s, "dlp_smtp_rcpt");
   s->deadline = deadline_ms;
   if (dlp_cmd_envelope(s->cmd, "RCPT TO", rcpt, args, 1, s->caps) < 0) {
+    const DLP_CLASS *c = dlp_class_of(DLP_STEP_TXN, DLP_EV_RCPT_UNSAFE);
+
     reply->code = 451;
-    snprintf(reply->dsn, sizeof(reply->dsn), "4.3.0");
-    snprintf(reply->text, sizeof(reply->text),
-             "recipient address not safe to send to DLP");
+    snprintf(reply->dsn, sizeof(reply->dsn), "%s", c->dsn);
+    snprintf(reply->text, sizeof(reply->text), "%s", c->what);
     return DLP_SMTP_RCPT_REFUSED;
   }
-  if (s->pipe_rset || s->pipe_mail) {
-    rc = smtp_pipe_flush(s, 1) < 0 ? -1 : smtp_recv(s, S_RCPT);
+  if (s->nheld > 0) { /* PIPELINING: one write with the held commands */
+    rc = smtp_queue(s, S_RCPT, s->cmd, 0) < 0 ? -1 : smtp_replies(s);
   } else {
     dlp_smtp_set_state(s, S_RCPT);
     rc = smtp_step(s);
@@ -743,8 +706,8 @@ dlp_smtp_rcpt_status dlp_smtp_rcpt(DLP_SMTP *s, const char *rcpt,
 int dlp_smtp_data(DLP_SMTP *s, const DLP_BODY *body) {
   smtp_ready(s, "dlp_smtp_data");
   s->deadline = 0;
-  if ((s->pipe_rset || s->pipe_mail) && smtp_pipe_flush(s, 0) < 0)
-    return -1;
+  if (s->nheld > 0 && (smtp_flush(s) < 0 || smtp_replies(s) < 0))
+    return -1; /* the held commands go out on their own */
   s->body = body;
   s->last_progress = dlp_now_ms();
   dlp_smtp_set_state(s, S_DATA);
@@ -766,29 +729,31 @@ int dlp_smtp_rset(DLP_SMTP *s, int64_t deadline_ms) {
   return smtp_step(s);
 }
 
+/* smtp_drop_held - forget the commands held for the next write */
+static void smtp_drop_held(DLP_SMTP *s) {
+  s->outlen = 0;
+  s->nowed = s->nheld = 0;
+  s->rset_held = 0;
+}
+
 /* dlp_smtp_reuse - a cached session: still quiet and open?  Then RSET */
 int dlp_smtp_reuse(DLP_SMTP *s, int64_t deadline_ms) {
-  struct pollfd pfd;
-
   smtp_ready(s, "dlp_smtp_reuse");
   /* this message's part only: never an earlier message's envelope */
   dlp_trace_reset(&s->trace, dlp_now_ms());
   dlp_trace_add(&s->trace, dlp_now_ms(), "reused session, connected %llds ago",
                 (long long)((dlp_now_ms() - s->created_ms) / 1000));
-  pfd.fd = dlp_io_fd(s->io);
-  pfd.events = POLLIN;
-  pfd.revents = 0;
-  if (dlp_io_pending(s->io) > 0 || poll(&pfd, 1, 0) != 0) {
-    dlp_smtp_fail(s, DLP_OUTCOME_DEFERRED, "4.4.2",
-              "DLP %s: cached connection closed by the host", s->label);
+  if (dlp_io_pending(s->io) > 0 ||
+      dlp_io_wait(dlp_io_fd(s->io), POLLIN, 0) != 0) {
+    dlp_smtp_fail_event(s, DLP_EV_CACHED_CLOSED, NULL);
     return -1;
   }
   s->queue_id[0] = 0;
-  s->pipe_mail = 0;
+  smtp_drop_held(s);
   s->reuse_until = deadline_ms;
   if (s->caps & DLP_SMTP_CAP_PIPELINING) {
-    s->pipe_rset = 1; /* goes out with MAIL and the first RCPT */
-    return 0;
+    s->rset_held = 1; /* goes out with MAIL and the first RCPT */
+    return smtp_queue(s, S_RSET, "RSET\r\n", 1);
   }
   return dlp_smtp_rset(s, deadline_ms);
 }
@@ -798,6 +763,7 @@ void dlp_smtp_free(DLP_SMTP *s) {
   if (s == NULL)
     return;
   if (s->state == S_READY) {
+    smtp_drop_held(s); /* never sent: only QUIT goes out */
     s->deadline = dlp_now_ms() + SMTP_QUIT_MS;
     dlp_smtp_set_state(s, S_QUIT);
     (void)smtp_step(s);

@@ -20,6 +20,7 @@
 #ifndef DLP_SMTP_H
 #define DLP_SMTP_H
 
+#include "dlp_cmd.h"
 #include "dlp_private.h"
 #include "dlp_resolve.h"
 
@@ -27,13 +28,7 @@
 
 typedef struct dlp_smtp DLP_SMTP;
 
-/* Capabilities from the EHLO reply (forgotten after STARTTLS). */
-#define DLP_SMTP_CAP_PIPELINING 0x01
-#define DLP_SMTP_CAP_8BITMIME 0x02
-#define DLP_SMTP_CAP_SMTPUTF8 0x04
-#define DLP_SMTP_CAP_DSN 0x08
-#define DLP_SMTP_CAP_SIZE 0x10
-#define DLP_SMTP_CAP_STARTTLS 0x20
+/* Capabilities from the EHLO reply: DLP_SMTP_CAP_* in dlp_cmd.h. */
 
 /* Why a session step failed. */
 typedef struct dlp_smtp_failure {
@@ -42,6 +37,10 @@ typedef struct dlp_smtp_failure {
   int replied;         /* the DLP answered: REPLY is its sanitised reply */
   DLP_REPLY reply;
   char text[DLP_REPLY_TEXT_MAX + 1]; /* "DLP h[a]:p said: ..." */
+  char step[32]; /* the command REPLY answered ("RCPT TO"), "" if none */
+  /* TEXT without its trailing " (in reply to STEP command)", "" when it
+     does not end so (an MTA that adds its own echo shows this) */
+  char said[DLP_REPLY_TEXT_MAX + 1];
 } DLP_SMTP_FAILURE;
 
 /* What became of one RCPT command. */

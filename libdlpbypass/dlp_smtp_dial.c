@@ -17,6 +17,8 @@
 
 /* smtp_dial_done - the dial ended: connected (0) or UNREACHABLE (-1) */
 static int smtp_dial_done(DLP_SMTP *s) {
+  const DLP_CLASS *c;
+
   snprintf(s->label, sizeof(s->label), "%s", dlp_dial_label(s->dial));
   s->io = dlp_dial_take(s->dial);
   if (s->io != NULL)
@@ -24,13 +26,15 @@ static int smtp_dial_done(DLP_SMTP *s) {
   else
     s->dial_errkind = dlp_dial_errkind(s->dial);
   if (s->io == NULL && s->dial_errkind == DLP_DIAL_ERR_NET) {
-    dlp_smtp_fail(s, DLP_OUTCOME_UNREACHABLE, "4.4.1", "DLP connect to %s: %s",
-              s->label, dlp_dial_error(s->dial));
+    c = dlp_class_of(DLP_STEP_CONNECT, DLP_EV_CONNECT);
+    dlp_smtp_fail(s, c->outcome, c->dsn, "DLP connect to %s: %s", s->label,
+                  dlp_dial_error(s->dial));
   } else if (s->io == NULL) { /* local, deadline, no address: not the DLP */
-    dlp_smtp_fail(s, DLP_OUTCOME_INTERNAL,
-              dlp_dial_errkind(s->dial) == DLP_DIAL_ERR_DEADLINE ? "4.4.7"
-                                                                 : "4.3.0",
-              "DLP connect to %s: %s", s->label, dlp_dial_error(s->dial));
+    c = dlp_class_of(DLP_STEP_CONNECT, s->dial_errkind == DLP_DIAL_ERR_DEADLINE
+                                           ? DLP_EV_CONNECT_DEADLINE
+                                           : DLP_EV_CONNECT_LOCAL);
+    dlp_smtp_fail(s, c->outcome, c->dsn, "DLP connect to %s: %s", s->label,
+                  dlp_dial_error(s->dial));
   } else {
     s->created_ms = dlp_now_ms();
     dlp_smtp_set_state(s, S_GREETING);
@@ -52,8 +56,7 @@ int dlp_smtp_dial(DLP_SMTP *s, const DLP_ADDRS *addrs, int64_t deadline_ms) {
                            s->cfg->connect_stagger_ms, all);
   if (s->dial == NULL) {
     s->dial_errkind = DLP_DIAL_ERR_LOCAL;
-    dlp_smtp_fail(s, DLP_OUTCOME_INTERNAL, "4.3.0", "DLP %s: out of memory",
-              s->label);
+    dlp_smtp_fail_event(s, DLP_EV_NOMEM, NULL);
     return -1;
   }
   snprintf(s->label, sizeof(s->label), "%s", dlp_dial_label(s->dial));

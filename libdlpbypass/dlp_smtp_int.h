@@ -10,9 +10,11 @@
 #ifndef DLP_SMTP_INT_H
 #define DLP_SMTP_INT_H
 
+#include "dlp_class.h"
 #include "dlp_cmd.h"
 #include "dlp_dial.h"
 #include "dlp_io.h"
+#include "dlp_reply.h"
 #include "dlp_smtp.h"
 #include "dlp_trace.h"
 
@@ -36,6 +38,8 @@ typedef enum {
   S_CLOSED
 } smtp_state;
 
+#define SMTP_OWED_MAX 3 /* RSET, MAIL and RCPT in one write at most */
+
 struct dlp_smtp {
   const DLP_CONFIG *cfg;
   const struct dlp_server *server;
@@ -58,14 +62,18 @@ struct dlp_smtp {
   char tls_info[300];
   char queue_id[64];
   int64_t created_ms; /* TCP connected */
-  int pipe_rset;      /* PIPELINING: RSET owed, sent with the next group */
-  int pipe_mail;      /* PIPELINING: MAIL in mail_cmd, not yet sent */
+  /* commands queued for one write, their states in the order their
+     replies are owed (held ones wait for the next command: PIPELINING) */
+  char out[SMTP_OWED_MAX * (DLP_CMD_MAX + 3) + 1];
+  size_t outlen;
+  smtp_state owed[SMTP_OWED_MAX];
+  size_t nowed, nheld;
+  int rset_held;      /* a reused session's RSET is held (PIPELINING) */
   int stale;          /* a reused session failed its owed RSET */
   int64_t reuse_until; /* the owed RSET must be answered by then */
   int content;        /* dlp_smtp_data() began sending the content */
   int dial_errkind;   /* DLP_DIAL_ERR_* of a failed connect */
   int tls_verify_failed; /* the certificate failed the level's checks */
-  char mail_cmd[DLP_CMD_MAX + 3];
   DLP_TRACE trace; /* the transcript of this session (dlp_trace.h) */
 };
 
@@ -76,6 +84,9 @@ void dlp_smtp_set_state(DLP_SMTP *s, smtp_state state);
 void dlp_smtp_fail(DLP_SMTP *s, dlp_outcome outcome, const char *dsn,
                    const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* dlp_smtp_fail_event - end the session with what EVENT means now */
+void dlp_smtp_fail_event(DLP_SMTP *s, dlp_event event, const char *detail);
 
 /* dlp_smtp_abort - an impossible state: a bug, never go on */
 void dlp_smtp_abort(const DLP_SMTP *s, const char *where)

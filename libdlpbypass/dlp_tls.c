@@ -20,9 +20,9 @@
  *                        leaf certificate must be one of them (so
  *                        encrypt + fingerprint accepts a pinned
  *                        self-signed certificate).  0 and the SSL object
- *                        installed in the DLP_IO, or -1 with "4.7.5" and
- *                        the reason; nothing is ever written to the peer
- *                        after a failed check.
+ *                        installed in the DLP_IO, or -1 with the reason
+ *                        (TLS_FAILED 4.7.5: dlp_class.c); nothing is ever
+ *                        written to the peer after a failed check.
  *   dlp_tls_free()       drop the configuration's reference.
  *
  * Like Postfix's smtp client, the handshake itself never aborts on a
@@ -411,26 +411,6 @@ static int set_match(SSL *ssl, const char *match, int verify) {
   return ok ? 0 : -1;
 }
 
-/* wait_for - poll FD as SSL error E asks, until DEADLINE; 1, 0 timeout, -1 */
-static int wait_for(int fd, int e, int64_t deadline_ms) {
-  struct pollfd pfd;
-  int64_t left;
-  int n;
-
-  pfd.fd = fd;
-  pfd.events = e == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN;
-  for (;;) {
-    if ((left = deadline_ms - dlp_now_ms()) <= 0)
-      return 0;
-    pfd.revents = 0;
-    n = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
-    if (n > 0)
-      return 1;
-    if (n < 0 && errno != EINTR)
-      return -1;
-  }
-}
-
 /* run_connect - SSL_connect until done or DEADLINE; 0 or -1 + reason */
 static int run_connect(SSL *ssl, int fd, int64_t deadline_ms, char *err,
                        size_t errlen) {
@@ -444,7 +424,9 @@ static int run_connect(SSL *ssl, int fd, int64_t deadline_ms, char *err,
     e = SSL_get_error(ssl, r);
     if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
       break;
-    if ((w = wait_for(fd, e, deadline_ms)) == 0) {
+    w = dlp_io_wait(fd, e == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN,
+                    deadline_ms);
+    if (w == 0) {
       snprintf(err, errlen, "TLS handshake timed out");
       return -1;
     }
@@ -581,7 +563,7 @@ static void slot_settle(DLP_TLS *tls, struct tls_slot *slot, SSL *ssl, int ok) {
 /* dlp_tls_handshake - client handshake on IO for SERVER at LEVEL */
 int dlp_tls_handshake(DLP_TLS *tls, DLP_IO *io, const struct dlp_server *server,
                       int level, int64_t deadline_ms, char *info,
-                      size_t infolen, char *dsn, char *err, size_t errlen) {
+                      size_t infolen, char *err, size_t errlen) {
   const char *match = tls->match ? tls->match : server->host;
   char subject[256], hex[3 * EVP_MAX_MD_SIZE + 1];
   SSL_SESSION *sess;
@@ -591,7 +573,6 @@ int dlp_tls_handshake(DLP_TLS *tls, DLP_IO *io, const struct dlp_server *server,
 
   if (infolen)
     info[0] = 0;
-  snprintf(dsn, 16, "4.7.5");
   if (dlp_io_pending(io) > 0) {
     snprintf(err, errlen, "unexpected data after the reply to STARTTLS");
     return -1;

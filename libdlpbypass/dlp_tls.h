@@ -32,12 +32,11 @@ void dlp_tls_free(DLP_TLS *tls);
  * "TLSv1.3 TLS_AES_256_GCM_SHA384 resumed=no subject=CN=dlp1
  * sha256=AB:CD:..." in INFO.  On failure returns -1 (or -2 when the
  * handshake went through and the certificate failed the level's checks:
- * chain, name, fingerprint) with the reason in ERR and the enhanced
- * status code ("4.7.5") in DSN (16 bytes).
+ * chain, name, fingerprint) with the reason in ERR (what it means:
+ * dlp_class.c).
  */
-int dlp_tls_handshake(DLP_TLS *tls, DLP_IO *io,
-                      const struct dlp_server *server, int level,
-                      int64_t deadline_ms, char *info, size_t infolen,
-                      char *dsn, char *err, size_t errlen);
+int dlp_tls_handshake(DLP_TLS *tls, DLP_IO *io, const struct dlp_server *server,
+                      int level, int64_t deadline_ms, char *info,
+                      size_t infolen, char *err, size_t errlen);
 
 #endif /* DLP_TLS_H */

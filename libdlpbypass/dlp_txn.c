@@ -30,6 +30,7 @@
  */
 #include "config.h"
 
+#include "dlp_class.h"
 #include "dlp_conn.h"
 
 #include <stdio.h>
@@ -261,6 +262,7 @@ DLP_BODY *dlp_txn_body(DLP_TXN *txn) {
 /* txn_all_refused - every recipient refused: TEMPFAIL or REJECT */
 static dlp_verdict txn_all_refused(DLP_TXN *txn) {
   DLP_SMTP *s = dlp_conn_session(txn->conn);
+  const DLP_CLASS *c;
   DLP_SMTP_FAILURE f;
   size_t i, pick = 0;
 
@@ -273,13 +275,16 @@ static dlp_verdict txn_all_refused(DLP_TXN *txn) {
   memset(&f, 0, sizeof(f));
   f.replied = 1;
   f.reply = txn->rcpts[pick].reply;
-  f.outcome = f.reply.code >= 500 ? DLP_OUTCOME_REJECTED : DLP_OUTCOME_DEFERRED;
-  snprintf(f.dsn, sizeof(f.dsn), "%s",
-           f.outcome == DLP_OUTCOME_REJECTED ? f.reply.dsn : "4.4.1");
-  if (snprintf(f.text, sizeof(f.text),
-               "DLP %s said: %d %s %s (in reply to RCPT TO command)",
-               dlp_smtp_label(s), f.reply.code, f.reply.dsn,
-               f.reply.text) < 0)
+  c = dlp_class_of(DLP_STEP_TXN,
+                   f.reply.code >= 500 ? DLP_EV_REPLY_5XX : DLP_EV_REPLY);
+  f.outcome = c->outcome;
+  snprintf(f.dsn, sizeof(f.dsn), "%s", c->dsn != NULL ? c->dsn : f.reply.dsn);
+  snprintf(f.step, sizeof(f.step), "RCPT TO");
+  if (snprintf(f.said, sizeof(f.said), "DLP %s said: %d %s %s",
+               dlp_smtp_label(s), f.reply.code, f.reply.dsn, f.reply.text) < 0)
+    f.said[0] = 0;
+  if (snprintf(f.text, sizeof(f.text), "%s (in reply to %s command)", f.said,
+               f.step) < 0)
     f.text[0] = 0;
   return dlp_conn_outcome(txn->conn, f.outcome, &f);
 }

@@ -110,6 +110,21 @@ const char *dlp_verdict_name(dlp_verdict verdict);
 dlp_verdict dlp_verdict_decide(const dlp_outcome *outcomes, size_t ntried,
                                size_t nhosts, int bypass_enabled);
 
+/* struct (issue 13: the verdict engine returns the row that decided) */
+typedef struct dlp_verdict_row {
+  int row;            /* of DESIGN.md section 3; 0 while PENDING */
+  const char *reason; /* the DLP_RESULT reason word (static), NULL: PENDING */
+} DLP_VERDICT_ROW;
+
+/*
+ * dlp_verdict_decide_row - dlp_verdict_decide(), and in *WHY (may be
+ * NULL) the row that decided and its reason word ("disabled" when rows 1
+ * or 2 were refused because bypass is off)
+ */
+dlp_verdict dlp_verdict_decide_row(const dlp_outcome *outcomes, size_t ntried,
+                                   size_t nhosts, int bypass_enabled,
+                                   DLP_VERDICT_ROW *why);
+
 /* ------------------------------------------------------------------ */
 /* Configuration (dlp_config.c)                                         */
 /* ------------------------------------------------------------------ */
@@ -442,6 +457,11 @@ typedef struct dlp_result {
      TLS_AES_256_GCM_SHA384 resumed=no" (+ " subject=... sha256=..." at
      verify or with pinned fingerprints) */
   char tls[320];
+  /* struct (issue 13: the DLP's reply text and the step apart) */
+  char step[32]; /* the command whose reply ended it ("RCPT TO"), or "" */
+  /* reply.text without its trailing " (in reply to STEP command)", for an
+     MTA that adds that itself; "" when reply.text does not end so */
+  char said[DLP_REPLY_TEXT_MAX + 1];
 } DLP_RESULT;
 
 /* dlp_txn_result - the decision so far (borrowed) */

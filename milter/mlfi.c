@@ -343,6 +343,7 @@ static sfsistat mlfi_refuse(SMFICTX *ctx, struct mlfi_conn *conn,
   res.reply.code = 451;
   snprintf(res.reply.dsn, sizeof(res.reply.dsn), MLFI_INTERNAL_DSN);
   snprintf(res.reply.text, sizeof(res.reply.text), "DLP filter: %s", what);
+  res.said[0] = '\0'; /* struct (issue 13): no DLP reply in this text */
   status = mlfi_libstatus(ctx, conn, msg, &res, 0, &sent);
   if (msg == NULL) {
     mlfi_log(LOG_ERR,

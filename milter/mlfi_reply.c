@@ -11,7 +11,9 @@
  *   anything else -> 451 4.3.0 TEMPFAIL (internal:verdict).
  * Replies are made fit for their class and '%'-escaped for
  * smfi_setreply; Postfix's smtp client (dlpscan) adds "(in reply to STEP
- * command)" itself, so the text handed over drops a trailing copy of it.
+ * command)" itself, so when the library's reply answered the step under
+ * way (DLP_RESULT.step) Postfix is handed the text without it
+ * (DLP_RESULT.said); the log keeps the whole text.
  */
 #include "config.h"
 
@@ -24,21 +26,6 @@
 #include <strings.h>
 #include <syslog.h>
 
-/*
- * mlfi_cut_echo - TEXT without a trailing " (in reply to STEP command)":
- * Postfix's smtp client adds that itself to the reply of step STEP
- */
-static void mlfi_cut_echo(char *text, const char *step) {
-  char echo[64];
-  size_t n, len = strlen(text);
-
-  if (step == NULL)
-    return;
-  n = (size_t)snprintf(echo, sizeof(echo), " (in reply to %s command)", step);
-  if (n < sizeof(echo) && len > n && strcmp(text + len - n, echo) == 0)
-    text[len - n] = '\0';
-}
-
 /* mlfi_setreply - hand REPLY to Postfix; failure is logged, not fatal */
 void mlfi_setreply(SMFICTX *ctx, const struct mlfi_msg *msg,
                           const DLP_REPLY *reply) {
@@ -47,7 +34,6 @@ void mlfi_setreply(SMFICTX *ctx, const struct mlfi_msg *msg,
   snprintf(code, sizeof(code), "%d", reply->code);
   snprintf(dsn, sizeof(dsn), "%s", reply->dsn);
   dlp_reply_escape_percent(reply->text, text, sizeof(text));
-  mlfi_cut_echo(text, msg != NULL ? msg->step : NULL);
   if (smfi_setreply(ctx, code, dsn, text) != MI_SUCCESS)
     mlfi_log(LOG_WARNING, "%s: smfi_setreply(%s %s %s) failed",
              msg != NULL ? msg->qid : "NOQUEUE", code, dsn, text);
@@ -183,6 +169,21 @@ static sfsistat mlfi_bypass(SMFICTX *ctx, const struct mlfi_conn *conn,
 }
 
 /*
+ * mlfi_lib_setreply - hand SENT's reply for RES to Postfix: the text
+ * without the step when RES's reply answered the step under way
+ */
+static void mlfi_lib_setreply(SMFICTX *ctx, const struct mlfi_msg *msg,
+                              const DLP_RESULT *res,
+                              const struct mlfi_sent *sent) {
+  DLP_REPLY reply = sent->reply;
+
+  if (msg != NULL && msg->step != NULL && res->said[0] != '\0' &&
+      strcmp(res->step, msg->step) == 0)
+    snprintf(reply.text, sizeof(reply.text), "%s", res->said);
+  mlfi_setreply(ctx, msg, &reply);
+}
+
+/*
  * mlfi_libstatus - the library's RESULT as a milter reply.  AT_EOM is
  * zero at MAIL/RCPT time, where DELIVERED and BYPASS only continue (they
  * are applied at end of message).  SENT says what Postfix was told.
@@ -201,11 +202,11 @@ sfsistat mlfi_libstatus(SMFICTX *ctx, const struct mlfi_conn *conn,
     return at_eom ? mlfi_bypass(ctx, conn, msg, res, sent) : SMFIS_CONTINUE;
   case DLP_VERDICT_REJECT:
     mlfi_fix_reply(&sent->reply, &res->reply, '5');
-    mlfi_setreply(ctx, msg, &sent->reply);
+    mlfi_lib_setreply(ctx, msg, res, sent);
     return SMFIS_REJECT;
   case DLP_VERDICT_TEMPFAIL:
     mlfi_fix_reply(&sent->reply, &res->reply, '4');
-    mlfi_setreply(ctx, msg, &sent->reply);
+    mlfi_lib_setreply(ctx, msg, res, sent);
     return SMFIS_TEMPFAIL;
   default: /* PENDING where a verdict is due: fail closed */
     sent->verdict = DLP_VERDICT_TEMPFAIL;

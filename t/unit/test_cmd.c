@@ -1,76 +1,13 @@
 /*
- * test_cmd.c - the text functions of dlp_cmd.c: the DLP's queue id read
- * from its reply to the final dot (Postfix, Haraka, sendmail, Exchange,
- * Exim, no id at all), and the injection guard of the envelope commands
- * (no CR, LF, other control byte or bracket of an address on the wire,
- * nothing after a NUL, unsafe or unadvertised parameters dropped).
+ * test_cmd.c - the command-injection guard of dlp_cmd.c: no CR, LF,
+ * other control byte or bracket of an address on the wire, nothing after
+ * a NUL, over-long addresses refused; unsafe (8-bit, control, space,
+ * bracket, over-long), unknown or unadvertised parameters dropped.
  */
 #include "dlp_cmd.h"
-#include "dlp_smtp.h"
 #include "tap.h"
 
 #include <string.h>
-
-struct qcase {
-  const char *name;
-  const char *text; /* reply text, after the code and enhanced code */
-  const char *want;
-};
-
-static const struct qcase qcases[] = {
-    {"Postfix", "Ok: queued as 4XyZ1", "4XyZ1"},
-    {"Postfix, long id", "Ok: queued as 4Xk9fL2Q7Mz3bC", "4Xk9fL2Q7Mz3bC"},
-    {"queued as, trailing dot", "Ok: queued as 4XyZ1.", "4XyZ1"},
-    {"queued as, in parentheses", "Ok (queued as ABC123)", "ABC123"},
-    {"Haraka", "Message Queued (35924554-8A1B-4B70-9F2E-2D7A2E9E0B5C.1)",
-     "35924554-8A1B-4B70-9F2E-2D7A2E9E0B5C.1"},
-    {"Haraka, more after the id",
-     "Message Queued (35924554-8A1B-4B70-9F2E-2D7A2E9E0B5C.1) [mx1]",
-     "35924554-8A1B-4B70-9F2E-2D7A2E9E0B5C.1"},
-    {"sendmail", "x5TLe4aB012345 Message accepted for delivery",
-     "x5TLe4aB012345"},
-    {"Exchange",
-     "<DB7PR01MB4321.eurprd01.prod.example.com@example.com> "
-     "[InternalId=12345, Hostname=EX01] Queued mail for delivery",
-     "DB7PR01MB4321.eurprd01.prod.example.com@example.com"},
-    {"Exchange, id without a digit", "<abc@host> Queued mail for delivery",
-     "abc@host"},
-    {"Exim", "OK id=1hXyZ2-0001Ab-Cd", "1hXyZ2-0001Ab-Cd"},
-    {"square brackets", "accepted [Q42]", "Q42"},
-    {"bracket on one side only", "accepted (Q42", "Q42"},
-    {"quoted", "queued \"Q42\";", "Q42"},
-    {"bare Ok", "Ok", ""},
-    {"empty", "", ""},
-    {"no digit anywhere", "Message accepted for delivery", ""},
-    {"only brackets", "queued as ()", ""},
-};
-
-/* test_queue_ids - each reply's id, nothing around it */
-static void test_queue_ids(void) {
-  char out[64];
-  size_t i;
-
-  for (i = 0; i < sizeof(qcases) / sizeof(qcases[0]); i++) {
-    memset(out, 'x', sizeof(out));
-    dlp_cmd_queue_id(qcases[i].text, out, sizeof(out));
-    tap_ok(strcmp(out, qcases[i].want) == 0,
-           "queue id, %s: \"%s\" (want \"%s\")", qcases[i].name, out,
-           qcases[i].want);
-  }
-}
-
-/* test_queue_id_caps - a small buffer is cut, never overrun */
-static void test_queue_id_caps(void) {
-  char out[8];
-
-  memset(out, 'x', sizeof(out));
-  dlp_cmd_queue_id("Ok: queued as 0123456789ABCDEF", out, 5);
-  tap_ok(strcmp(out, "0123") == 0 && out[5] == 'x',
-         "queue id cut to the buffer: \"%s\"", out);
-  out[0] = 'x';
-  dlp_cmd_queue_id("Ok: queued as 1", out, 0);
-  tap_ok(out[0] == 'x', "queue id, no room: nothing written");
-}
 
 /* envelope - dlp_cmd_envelope into OUT; its return value */
 static int envelope(char *out, const char *verb, const char *addr,
@@ -132,10 +69,72 @@ static void test_envelope(void) {
          "the only CR is the command's end");
 }
 
+/* test_params - every unsafe parameter dropped, never cut or passed */
+static void test_params(void) {
+  char over[DLP_CMD_PARAM_MAX + 8], out[DLP_CMD_MAX + 3];
+  const char *bad[] = {
+      "ENVID=a\200b", "ENVID=a b", "ENVID=<x>",       "ENVID=a\tb",
+      "ENVID=a\177b", "=x",        "BODY=BINARYMIME", "X-UNKNOWN=1",
+      over,           NULL};
+  unsigned all = DLP_SMTP_CAP_8BITMIME | DLP_SMTP_CAP_SMTPUTF8 |
+                 DLP_SMTP_CAP_DSN | DLP_SMTP_CAP_SIZE;
+  const char *one[2] = {NULL, NULL};
+  size_t i;
+
+  memset(over, 'a', sizeof(over) - 1);
+  memcpy(over, "ENVID=", 6);
+  over[sizeof(over) - 1] = 0;
+  for (i = 0; bad[i] != NULL; i++) {
+    one[0] = bad[i];
+    tap_ok(envelope(out, "MAIL FROM", "s@b", one, 0, all) == 0 &&
+               strcmp(out, "MAIL FROM:<s@b>\r\n") == 0,
+           "MAIL: unsafe parameter %zu dropped: %.60s", i, out);
+  }
+  one[0] = "NOTIFY=NEVER";
+  tap_ok(envelope(out, "MAIL FROM", "s@b", one, 0, all) == 0 &&
+             strcmp(out, "MAIL FROM:<s@b>\r\n") == 0,
+         "MAIL: a RCPT-only parameter dropped");
+  one[0] = "RET=HDRS";
+  tap_ok(envelope(out, "RCPT TO", "r@b", one, 1, all) == 0 &&
+             strcmp(out, "RCPT TO:<r@b>\r\n") == 0,
+         "RCPT: a MAIL-only parameter dropped");
+  one[0] = "ENVID=QQ";
+  tap_ok(envelope(out, "MAIL FROM", "s@b", one, 0, all) == 0 &&
+             strcmp(out, "MAIL FROM:<s@b> ENVID=QQ\r\n") == 0,
+         "MAIL: a safe advertised parameter kept: %s", out);
+}
+
+/* test_8bit_and_length - 8-bit addresses pass (SMTPUTF8), nothing overruns */
+static void test_8bit_and_length(void) {
+  char addr[DLP_CMD_ADDR_MAX + 1], param[DLP_CMD_PARAM_MAX + 1];
+  const char *args[4];
+  char out[DLP_CMD_MAX + 3];
+
+  tap_ok(envelope(out, "RCPT TO", "j\303\274rg@b", NULL, 1, 0) == 0 &&
+             strcmp(out, "RCPT TO:<j\303\274rg@b>\r\n") == 0,
+         "UTF-8 address sent as it is");
+  memset(addr, 'a', sizeof(addr) - 1);
+  addr[sizeof(addr) - 1] = 0;
+  tap_ok(envelope(out, "RCPT TO", addr, NULL, 1, 0) == 0 &&
+             strlen(out) == strlen("RCPT TO:<>\r\n") + DLP_CMD_ADDR_MAX,
+         "address of exactly %d bytes sent", DLP_CMD_ADDR_MAX);
+  memset(param, 'e', sizeof(param) - 1);
+  memcpy(param, "ENVID=", 6);
+  param[sizeof(param) - 1] = 0;
+  args[0] = args[1] = args[2] = param;
+  args[3] = NULL;
+  tap_ok(envelope(out, "MAIL FROM", addr, args, 0, DLP_SMTP_CAP_DSN) == 0 &&
+             strlen(out) <= DLP_CMD_MAX + 2 &&
+             strcmp(out + strlen(out) - 2, "\r\n") == 0 &&
+             strchr(out, '\r') == out + strlen(out) - 2,
+         "parameters that do not fit are dropped whole: %zu bytes",
+         strlen(out));
+}
+
 /* main - run the checks */
 int main(void) {
-  test_queue_ids();
-  test_queue_id_caps();
   test_envelope();
+  test_params();
+  test_8bit_and_length();
   return tap_done();
 }

@@ -1,8 +1,11 @@
 /*
  * test_reply.c - the SMTP reply parser and sanitiser (dlp_reply.c):
  * codes, multiline replies, enhanced status codes, censoring of bytes
- * that are not printable, length caps and '%' escaping.
+ * that are not printable, length caps and '%' escaping; the DLP's queue
+ * id read from its reply to the final dot (Postfix, Haraka, sendmail,
+ * Exchange, Exim, no id at all).
  */
+#include "dlp_reply.h"
 #include "dlpbypass.h"
 #include "tap.h"
 
@@ -291,6 +294,67 @@ static void test_random(void) {
          done);
 }
 
+struct qcase {
+  const char *name;
+  const char *text; /* reply text, after the code and enhanced code */
+  const char *want;
+};
+
+static const struct qcase qcases[] = {
+    {"Postfix", "Ok: queued as 4XyZ1", "4XyZ1"},
+    {"Postfix, long id", "Ok: queued as 4Xk9fL2Q7Mz3bC", "4Xk9fL2Q7Mz3bC"},
+    {"queued as, trailing dot", "Ok: queued as 4XyZ1.", "4XyZ1"},
+    {"queued as, in parentheses", "Ok (queued as ABC123)", "ABC123"},
+    {"Haraka", "Message Queued (35924554-8A1B-4B70-9F2E-2D7A2E9E0B5C.1)",
+     "35924554-8A1B-4B70-9F2E-2D7A2E9E0B5C.1"},
+    {"Haraka, more after the id",
+     "Message Queued (35924554-8A1B-4B70-9F2E-2D7A2E9E0B5C.1) [mx1]",
+     "35924554-8A1B-4B70-9F2E-2D7A2E9E0B5C.1"},
+    {"sendmail", "x5TLe4aB012345 Message accepted for delivery",
+     "x5TLe4aB012345"},
+    {"Exchange",
+     "<DB7PR01MB4321.eurprd01.prod.example.com@example.com> "
+     "[InternalId=12345, Hostname=EX01] Queued mail for delivery",
+     "DB7PR01MB4321.eurprd01.prod.example.com@example.com"},
+    {"Exchange, id without a digit", "<abc@host> Queued mail for delivery",
+     "abc@host"},
+    {"Exim", "OK id=1hXyZ2-0001Ab-Cd", "1hXyZ2-0001Ab-Cd"},
+    {"square brackets", "accepted [Q42]", "Q42"},
+    {"bracket on one side only", "accepted (Q42", "Q42"},
+    {"quoted", "queued \"Q42\";", "Q42"},
+    {"bare Ok", "Ok", ""},
+    {"empty", "", ""},
+    {"no digit anywhere", "Message accepted for delivery", ""},
+    {"only brackets", "queued as ()", ""},
+};
+
+/* test_queue_ids - each reply's id, nothing around it */
+static void test_queue_ids(void) {
+  char out[64];
+  size_t i;
+
+  for (i = 0; i < sizeof(qcases) / sizeof(qcases[0]); i++) {
+    memset(out, 'x', sizeof(out));
+    dlp_reply_queue_id(qcases[i].text, out, sizeof(out));
+    tap_ok(strcmp(out, qcases[i].want) == 0,
+           "queue id, %s: \"%s\" (want \"%s\")", qcases[i].name, out,
+           qcases[i].want);
+  }
+}
+
+/* test_queue_id_caps - a small buffer is cut, never overrun */
+static void test_queue_id_caps(void) {
+  char out[8];
+
+  memset(out, 'x', sizeof(out));
+  dlp_reply_queue_id("Ok: queued as 0123456789ABCDEF", out, 5);
+  tap_ok(strcmp(out, "0123") == 0 && out[5] == 'x',
+         "queue id cut to the buffer: \"%s\"", out);
+  out[0] = 'x';
+  dlp_reply_queue_id("Ok: queued as 1", out, 0);
+  tap_ok(out[0] == 'x', "queue id, no room: nothing written");
+}
+
 int main(void) {
   size_t i;
 
@@ -299,5 +363,7 @@ int main(void) {
   test_caps();
   test_escape();
   test_random();
+  test_queue_ids();
+  test_queue_id_caps();
   return tap_done();
 }

@@ -154,6 +154,45 @@ static void test_prefixes(void) {
          "NULL outcomes, no hosts is tempfail");
 }
 
+/* test_rows - the row and reason word that decided, with the verdict */
+static void test_rows(void) {
+  static const struct {
+    const char *tried;
+    size_t nhosts;
+    int bypass, row;
+    const char *reason; /* NULL: pending */
+  } rows[] = {
+      {"UU", 2, 1, 1, "unreachable"},      {"UTU", 3, 1, 2, "session_timeout"},
+      {"UU", 2, 0, 1, "disabled"},         {"TU", 2, 0, 2, "disabled"},
+      {"TUT", 3, 1, 4, "session_timeout"}, {"TTU", 3, 1, 4, "unreachable"},
+      {"UD", 3, 1, 5, "deferred"},         {"B", 1, 1, 6, "busy"},
+      {"BU", 2, 1, 10, "unreachable"},     {"US", 2, 1, 8, "tls_failed"},
+      {"TR", 2, 1, 7, "rejected"},         {"BA", 2, 1, 9, "accepted"},
+      {"I", 2, 1, 10, "internal"},         {"N", 2, 1, 10, "none"},
+      {"", 0, 1, 10, "internal"},          {"T", 2, 1, 0, NULL}};
+  DLP_VERDICT_ROW why;
+  dlp_outcome out[16];
+  size_t i, j, n;
+  dlp_verdict v;
+
+  for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+    n = strlen(rows[i].tried);
+    for (j = 0; j < n; j++)
+      out[j] = letter_outcome(rows[i].tried[j]);
+    why.row = -1;
+    why.reason = "x";
+    v = dlp_verdict_decide_row(out, n, rows[i].nhosts, rows[i].bypass, &why);
+    tap_ok(v == dlp_verdict_decide(out, n, rows[i].nhosts, rows[i].bypass) &&
+               why.row == rows[i].row &&
+               (rows[i].reason == NULL
+                    ? why.reason == NULL
+                    : why.reason != NULL &&
+                          strcmp(why.reason, rows[i].reason) == 0),
+           "row of %s/%zu bypass=%d: %d %s", rows[i].tried, rows[i].nhosts,
+           rows[i].bypass, why.row, why.reason ? why.reason : "(pending)");
+  }
+}
+
 int main(void) {
   size_t i, j;
 
@@ -173,5 +212,6 @@ int main(void) {
   }
   test_names();
   test_prefixes();
+  test_rows();
   return tap_done();
 }
