@@ -6,7 +6,9 @@
  * dlp_pool_free() releases it (no transaction may still use it).  The
  * internal interface (dlp_pool.h) gives dlp_txn.c the plan for a host
  * (dial / half-open trial / skip), takes the result of each dial, and
- * caches sessions between messages.
+ * caches sessions between messages.  The servers' addresses, the status
+ * views and the balance order live in dlp_pool_view.c (dlp_pool_int.h
+ * holds the state both share).
  *
  * Health state and probe policy (dlp.health.retry_min, retry_max):
  *   - Health is kept per host by its configured "host:port" (not per
@@ -71,88 +73,13 @@
  */
 #include "config.h"
 
-#include "dlp_pool.h"
-#include "dlp_balance.h"
+#include "dlp_pool_int.h"
 #include "dlp_dial.h"
 
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define POOL_IDLE_MAX 256  /* cached sessions, all hosts together */
-#define POOL_SWEEP_MS 500  /* the sweeper looks this often */
-#define POOL_MAX_SHIFT 16  /* backoff doubling stops growing here */
-#define POOL_DIAL_MAX 4096 /* connects handed over and being finished */
-#define POOL_DIAL_POLL_MS 100 /* new hand-overs wait at most this long */
-#define POOL_DNS_TIMEOUT_MS 3000  /* one name lookup may take this long */
-#define POOL_DNS_REFRESH_MS 60000 /* names are looked up again this often */
-#define POOL_DNS_WAKE_MS 1000     /* the resolver thread looks this often */
-
-/* Health of one DLP host. */
-struct pool_host {
-  char *key;              /* configured "host:port" */
-  unsigned failures;      /* consecutive failed dials */
-  int64_t down_since;     /* first failure of this run, ms */
-  int64_t retry_at;       /* skipped before this, ms (failures > 0) */
-  int64_t trial_until;    /* a trial is in flight until then, ms */
-  int64_t last_fail;      /* the latest failed dial ended then, ms */
-  int64_t dial_since;     /* oldest dial not reported yet began, ms, or 0 */
-  char label[300];        /* "host[addr]:port" of the last failure */
-  char text[DLP_REPLY_TEXT_MAX + 1]; /* what the last failure said */
-  struct dlp_balance_state bal; /* balance (issue 15): in use, slow start */
-};
-
-/* One cached idle session. */
-struct pool_idle {
-  DLP_CONFIG *cfg; /* our reference */
-  const struct dlp_server *server;
-  DLP_SMTP *smtp;
-  int64_t idle_since;
-};
-
-/* A connect a message no longer needs: finished for the health state. */
-struct pool_dial {
-  DLP_CONFIG *cfg; /* our reference */
-  const struct dlp_server *server;
-  dlp_pool_plan plan;
-  DLP_SMTP *smtp; /* still in CONNECT */
-};
-
-struct dlp_pool {
-  pthread_mutex_t lock; /* guards everything below */
-  pthread_cond_t wake;  /* the sweeper sleeps on it */
-  pthread_t sweeper;
-  int sweeping; /* the sweeper thread runs */
-  int stop;     /* the sweeper must end */
-  struct pool_host *hosts;
-  size_t nhosts;
-  struct pool_idle idle[POOL_IDLE_MAX];
-  size_t nidle;
-  struct pool_dial *dials; /* handed over, not yet taken by the sweeper */
-  size_t ndials, dials_cap;
-  size_t dialing; /* handed-over connects the sweeper is finishing */
-  void (*event_fn)(const DLP_EVENT *, void *); /* issue 11: events */
-  void *event_ctx;
-  unsigned long ev_next; /* the ticket of the next event (under lock) */
-  unsigned long ev_done; /* events reported so far (under ev_lock) */
-  pthread_mutex_t ev_lock;
-  pthread_cond_t ev_turn; /* the next ticket may report */
-  DLP_RESOLVER *resolver; /* the servers' addresses (thread-safe itself) */
-  pthread_t dns;          /* refreshes them */
-  int dns_running;        /* set once under the lock, read atomically */
-};
-
-/* One event, copied under the lock and reported after it. */
-struct pool_event {
-  dlp_event_kind kind; /* 0: none */
-  unsigned long ticket;
-  dlp_outcome outcome;
-  long long down_ms;
-  char host[300];
-  char addr[300];
-  char detail[DLP_REPLY_TEXT_MAX + 1];
-};
 
 /* dlp_pool_create - empty pool */
 DLP_POOL *dlp_pool_create(void) {
@@ -226,8 +153,7 @@ void dlp_pool_free(DLP_POOL *pool) {
 }
 
 /* pool_host - the health entry of SERVER (added when new), or NULL */
-static struct pool_host *pool_host(DLP_POOL *pool,
-                                   const struct dlp_server *server) {
+struct pool_host *pool_host(DLP_POOL *pool, const struct dlp_server *server) {
   struct pool_host *h;
   size_t i;
 
@@ -259,67 +185,6 @@ static int64_t pool_backoff_ms(const DLP_CONFIG *cfg, unsigned failures) {
   return ms;
 }
 
-/* pool_dns - thread: look the servers' names up again when due */
-static void *pool_dns(void *arg) {
-  DLP_POOL *pool = arg;
-  struct timespec ts;
-  int64_t wake;
-
-  pthread_mutex_lock(&pool->lock);
-  while (!pool->stop) {
-    pthread_mutex_unlock(&pool->lock);
-    dlp_resolver_refresh_due(pool->resolver, POOL_DNS_REFRESH_MS);
-    pthread_mutex_lock(&pool->lock);
-    wake = dlp_now_ms() + POOL_DNS_WAKE_MS;
-    ts.tv_sec = (time_t)(wake / 1000);
-    ts.tv_nsec = (long)(wake % 1000) * 1000000;
-    while (!pool->stop && dlp_now_ms() < wake)
-      (void)pthread_cond_timedwait(&pool->wake, &pool->lock, &ts);
-  }
-  pthread_mutex_unlock(&pool->lock);
-  return NULL;
-}
-
-/* pool_start_dns - start the resolver thread once */
-static void pool_start_dns(DLP_POOL *pool) {
-  pthread_mutex_lock(&pool->lock);
-  if (!pool->dns_running && !pool->stop &&
-      pthread_create(&pool->dns, NULL, pool_dns, pool) == 0)
-    __atomic_store_n(&pool->dns_running, 1, __ATOMIC_RELEASE);
-  pthread_mutex_unlock(&pool->lock);
-}
-
-/* dlp_pool_addrs - the last good addresses of HOST, never a lookup */
-DLP_ADDRS *dlp_pool_addrs(DLP_POOL *pool, const char *host, char *err,
-                          size_t errlen) {
-  char buf[256];
-
-  if (!__atomic_load_n(&pool->dns_running, __ATOMIC_ACQUIRE))
-    pool_start_dns(pool); /* an unknown name is looked up there */
-  return dlp_resolver_get(pool->resolver, host, err != NULL ? err : buf,
-                          err != NULL ? errlen : sizeof(buf));
-}
-
-/* dlp_pool_resolve - look the servers' names up now, refresh them later */
-int dlp_pool_resolve(DLP_POOL *pool, const DLP_CONFIG *cfg, char *err,
-                     size_t errlen) {
-  char why[256];
-  size_t i;
-  int rc = 0;
-
-  if (errlen > 0)
-    err[0] = 0;
-  for (i = 0; i < cfg->nservers; i++) {
-    if (dlp_resolver_refresh(pool->resolver, cfg->servers[i].host, why,
-                             sizeof(why)) == 0 ||
-        rc < 0)
-      continue;
-    rc = -1;
-    snprintf(err, errlen, "%s: %s", cfg->servers[i].label, why);
-  }
-  pool_start_dns(pool);
-  return rc;
-}
 
 /*
  * pool_probe - the pool's own half-open trial of SERVER: a connect handed
@@ -747,79 +612,4 @@ void dlp_pool_put(DLP_POOL *pool, DLP_CONFIG *cfg,
   pthread_mutex_unlock(&pool->lock);
   if (!cached)
     dlp_smtp_free(s);
-}
-
-/* pool_host_status - fill ST for SERVER from the state (under the lock) */
-static void pool_host_status(DLP_POOL *pool, const struct dlp_server *server,
-                             int64_t now, DLP_HOST_STATUS *st) {
-  const struct pool_host *h = NULL;
-  size_t i;
-
-  memset(st, 0, sizeof(*st));
-  snprintf(st->label, sizeof(st->label), "%s", server->label);
-  for (i = 0; i < pool->nhosts && h == NULL; i++)
-    if (strcmp(pool->hosts[i].key, server->label) == 0)
-      h = &pool->hosts[i];
-  for (i = 0; i < pool->nidle; i++)
-    if (strcmp(pool->idle[i].server->label, server->label) == 0)
-      st->idle++;
-  st->up = h == NULL || h->failures == 0;
-  if (h == NULL)
-    return;
-  st->failures = h->failures;
-  if (h->failures > 0) {
-    st->down_ms = now - h->down_since;
-    st->retry_ms = h->retry_at > now ? h->retry_at - now : 0;
-  }
-  snprintf(st->last_label, sizeof(st->last_label), "%s", h->label);
-  snprintf(st->last_text, sizeof(st->last_text), "%s", h->text);
-}
-
-/* dlp_pool_hosts - the health of each of CFG's servers, in order */
-size_t dlp_pool_hosts(DLP_POOL *pool, const DLP_CONFIG *cfg,
-                      DLP_HOST_STATUS *out, size_t n) {
-  int64_t now = dlp_now_ms();
-  size_t i;
-
-  pthread_mutex_lock(&pool->lock);
-  for (i = 0; i < cfg->nservers && i < n; i++)
-    pool_host_status(pool, &cfg->servers[i], now, &out[i]);
-  pthread_mutex_unlock(&pool->lock);
-  return cfg->nservers;
-}
-
-/* balance (issue 15: load balancing) */
-/* dlp_pool_busy - DELTA (+1/-1) sessions of SERVER in use by messages */
-void dlp_pool_busy(DLP_POOL *pool, const struct dlp_server *server, int delta) {
-  struct pool_host *h;
-
-  pthread_mutex_lock(&pool->lock);
-  if ((h = pool_host(pool, server)) != NULL)
-    dlp_balance_busy(&h->bal, delta);
-  pthread_mutex_unlock(&pool->lock);
-}
-
-/* dlp_pool_balance - ORDER[] of CFG's servers for one message (B: room) */
-void dlp_pool_balance(DLP_POOL *pool, const DLP_CONFIG *cfg,
-                      struct dlp_balance_host *b, size_t *order) {
-  int64_t now = dlp_now_ms();
-  struct pool_host *h;
-  size_t i;
-  int all = 1;
-
-  pthread_mutex_lock(&pool->lock);
-  for (i = 0; i < cfg->nservers; i++) /* add them all first: pool_host */
-    all &= pool_host(pool, &cfg->servers[i]) != NULL; /* may move them */
-  for (i = 0; i < cfg->nservers; i++) {
-    h = all ? pool_host(pool, &cfg->servers[i]) : NULL; /* found, not added */
-    b[i].server = &cfg->servers[i];
-    b[i].st = h != NULL ? &h->bal : NULL;
-    b[i].health = h == NULL || h->failures == 0 ? DLP_BALANCE_UP
-                  : now >= h->retry_at && now >= h->trial_until
-                      ? DLP_BALANCE_DUE
-                      : DLP_BALANCE_DOWN;
-  }
-  dlp_balance_order(cfg->balance, (int64_t)cfg->balance_slow_start * 1000, now,
-                    b, cfg->nservers, order);
-  pthread_mutex_unlock(&pool->lock);
 }
