@@ -53,14 +53,14 @@ struct dlp_body {
   char *tmpdir;     /* where the spill file goes */
   char *mem;        /* wire data while in memory */
   size_t mem_cap;
-  int fd;         /* spill file, -1 while in memory */
-  off_t size;     /* wire bytes stored */
-  int line_start; /* the next byte starts a line */
-  int pending_cr; /* the last raw byte was a CR, its LF may follow */
-  int finished;   /* dlp_body_finish() was called */
-  int error;      /* errno of a failed write, sticky */
-  EVP_MD_CTX *md; /* SHA-256 of the canonical (unstuffed) bytes */
-  int no_digest;  /* dlp_body_no_digest(): md stays NULL */
+  int fd;                   /* spill file, -1 while in memory */
+  off_t size;               /* wire bytes stored */
+  int line_start;           /* the next byte starts a line */
+  int pending_cr;           /* the last raw byte was a CR, its LF may follow */
+  int finished;             /* dlp_body_finish() was called */
+  int error;                /* errno of a failed write, sticky */
+  EVP_MD_CTX *md;           /* SHA-256 of the canonical (unstuffed) bytes */
+  int no_digest;            /* dlp_body_no_digest(): md stays NULL */
   unsigned char sha256[32]; /* its value once finished */
 };
 

@@ -38,7 +38,6 @@
 static const char *const cfg_default_strip[] = {"X-DLP-Bypass",
                                                 "X-CFilter-Loop"};
 
-
 /* cfg_strdup_opt - copy of string PATH in C, or of DEF (may be NULL) */
 static int cfg_strdup_opt(const config_t *c, const char *path, const char *def,
                           char **out) {
@@ -188,9 +187,10 @@ static int cfg_copy_peers(const config_t *c, DLP_CONFIG *cfg) {
   if ((cfg->debug_peers = calloc(n + 1, sizeof(char *))) == NULL)
     return -1;
   for (i = 0; i < n; i++) {
-    cfg->debug_peers[i] = strdup(config_setting_type(s) == CONFIG_TYPE_STRING
-                                     ? config_setting_get_string(s)
-                                     : config_setting_get_string_elem(s, (int)i));
+    cfg->debug_peers[i] =
+        strdup(config_setting_type(s) == CONFIG_TYPE_STRING
+                   ? config_setting_get_string(s)
+                   : config_setting_get_string_elem(s, (int)i));
     if (cfg->debug_peers[i] == NULL)
       return -1;
     cfg->ndebug_peers++;
@@ -336,7 +336,7 @@ static int cfg_tls_setup(struct cfg_loader *ld, const config_t *c,
   why[0] = 0;
   if ((cfg->tls_ctx = dlp_tls_create(&cfg->tls, why, sizeof(why))) == NULL)
     return dlp_cfg_fail(ld, where, "%s",
-                    why[0] ? why : "dlp.tls: cannot set up TLS");
+                        why[0] ? why : "dlp.tls: cannot set up TLS");
   return 0;
 }
 
@@ -355,9 +355,9 @@ static int cfg_check_health(struct cfg_loader *ld, const config_t *c) {
   hi = config_setting_get_int64(max);
   if (hi < lo)
     return dlp_cfg_fail(ld, max,
-                    "dlp.health.retry_max: %lld is below "
-                    "dlp.health.retry_min (%lld)",
-                    hi, lo);
+                        "dlp.health.retry_max: %lld is below "
+                        "dlp.health.retry_min (%lld)",
+                        hi, lo);
   return 0;
 }
 
@@ -376,24 +376,24 @@ static int cfg_check_health(struct cfg_loader *ld, const config_t *c) {
 static int cfg_check_rows(struct cfg_loader *ld, const config_t *c,
                           const DLP_CONFIG *cfg) {
   const config_setting_t *at = config_lookup(c, "dlp.session_deadline");
-  long long need = (long long)cfg->connect_timeout * (cfg->nservers > 1 ? 2 : 1);
+  long long need =
+      (long long)cfg->connect_timeout * (cfg->nservers > 1 ? 2 : 1);
 
   if (cfg->session_deadline >= need)
     return 0;
   if (at == NULL)
     at = config_lookup(c, "dlp.connect_timeout");
-  return dlp_cfg_fail(ld, at,
-                  "dlp.session_deadline (%d s) must be at least %s"
-                  "dlp.connect_timeout (%d s) with %zu server%s: a %s",
-                  cfg->session_deadline, cfg->nservers > 1 ? "twice " : "",
-                  cfg->connect_timeout, cfg->nservers,
-                  cfg->nservers > 1 ? "s" : "",
-                  cfg->nservers > 1
-                      ? "host that accepts and then hangs would leave the "
-                        "next host no time to connect (verdict rows 2 and 3 "
-                        "unreachable)"
-                      : "host that drops SYNs would be cut short by the "
-                        "deadline (verdict row 1 unreachable)");
+  return dlp_cfg_fail(
+      ld, at,
+      "dlp.session_deadline (%d s) must be at least %s"
+      "dlp.connect_timeout (%d s) with %zu server%s: a %s",
+      cfg->session_deadline, cfg->nservers > 1 ? "twice " : "",
+      cfg->connect_timeout, cfg->nservers, cfg->nservers > 1 ? "s" : "",
+      cfg->nservers > 1 ? "host that accepts and then hangs would leave the "
+                          "next host no time to connect (verdict rows 2 and 3 "
+                          "unreachable)"
+                        : "host that drops SYNs would be cut short by the "
+                          "deadline (verdict row 1 unreachable)");
 }
 
 /* cfg_check_strip - at most CFG_MAX_STRIP milter.strip_headers entries */
@@ -403,7 +403,7 @@ static int cfg_check_strip(struct cfg_loader *ld, const config_t *c) {
   if (s != NULL && config_setting_is_aggregate(s) &&
       config_setting_length(s) > CFG_MAX_STRIP)
     return dlp_cfg_fail(ld, s, "milter.strip_headers: more than %d names",
-                    CFG_MAX_STRIP);
+                        CFG_MAX_STRIP);
   return 0;
 }
 
@@ -430,10 +430,11 @@ static int cfg_parse(struct cfg_loader *ld, config_t *c) {
     return -1;
   if ((dlp = config_lookup(c, "dlp")) == NULL)
     return dlp_cfg_fail(ld, NULL,
-                    "dlp.servers: at least one server is "
-                    "required (no dlp group)");
+                        "dlp.servers: at least one server is "
+                        "required (no dlp group)");
   if (config_setting_get_member(dlp, "servers") == NULL)
-    return dlp_cfg_fail(ld, dlp, "dlp.servers: at least one server is required");
+    return dlp_cfg_fail(ld, dlp,
+                        "dlp.servers: at least one server is required");
   return 0;
 }
 
@@ -463,7 +464,6 @@ DLP_CONFIG *dlp_config_load(const char *path, char *err, size_t errlen) {
     goto fail;
   if (dlp_config_balance_check(&ld, &c, cfg) < 0) /* balance (issue 15) */
     goto fail;
-
 
   cfg->refcount = 1;
   config_destroy(&c);

@@ -163,7 +163,8 @@ static const char *check_nonempty(const char *v) {
   return *v ? NULL : "must not be empty";
 }
 
-/* dlp_cfg_check_host - a host name or address: no spaces or control characters */
+/* dlp_cfg_check_host - a host name or address: no spaces or control characters
+ */
 const char *dlp_cfg_check_host(const char *v) {
   if (*v == 0)
     return "must not be empty";
@@ -227,7 +228,7 @@ int dlp_cfg_tls_level(const char *v) {
 /* check_tls_level - none, may, encrypt or verify */
 static const char *check_tls_level(const char *v) {
   return dlp_cfg_tls_level(v) < 0 ? "is not one of none, may, encrypt, verify"
-                              : NULL;
+                                  : NULL;
 }
 
 /* check_header - an RFC 5322 field name: printable ASCII except ':' */
@@ -293,7 +294,7 @@ static int cfg_check_strlist(struct cfg_loader *ld, const config_setting_t *s,
   if (config_setting_type(s) == CONFIG_TYPE_STRING) {
     why = k->check(config_setting_get_string(s));
     return why ? dlp_cfg_fail(ld, s, "%s: \"%s\" %s", full,
-                          config_setting_get_string(s), why)
+                              config_setting_get_string(s), why)
                : 0;
   }
   if (!config_setting_is_aggregate(s) || config_setting_is_group(s))
@@ -305,7 +306,7 @@ static int cfg_check_strlist(struct cfg_loader *ld, const config_setting_t *s,
       return dlp_cfg_fail(ld, e, "%s: expected a list of strings", full);
     if ((why = k->check(config_setting_get_string(e))) != NULL)
       return dlp_cfg_fail(ld, e, "%s: \"%s\" %s", full,
-                      config_setting_get_string(e), why);
+                          config_setting_get_string(e), why);
   }
   return 0;
 }
@@ -318,8 +319,8 @@ static int cfg_check_servers(struct cfg_loader *ld, const config_setting_t *s) {
 
   if (!config_setting_is_list(s))
     return dlp_cfg_fail(ld, s,
-                    "dlp.servers: expected a list of groups "
-                    "( { host = \"...\"; port = N; }, ... )");
+                        "dlp.servers: expected a list of groups "
+                        "( { host = \"...\"; port = N; }, ... )");
   if ((n = config_setting_length(s)) == 0)
     return dlp_cfg_fail(ld, s, "dlp.servers: at least one server is required");
   for (i = 0; i < n; i++) {
@@ -327,9 +328,9 @@ static int cfg_check_servers(struct cfg_loader *ld, const config_setting_t *s) {
     snprintf(shown, sizeof(shown), "dlp.servers[%d]", i);
     if (!config_setting_is_group(e))
       return dlp_cfg_fail(ld, e,
-                      "%s: expected a group { host = ...; port = "
-                      "...; }",
-                      shown);
+                          "%s: expected a group { host = ...; port = "
+                          "...; }",
+                          shown);
     if (cfg_check_group(ld, e, "dlp.servers", shown) < 0)
       return -1;
     if (config_setting_get_member(e, "host") == NULL)
@@ -364,15 +365,15 @@ static int cfg_check_value(struct cfg_loader *ld, const config_setting_t *s,
       return dlp_cfg_fail(ld, s, "%s: expected an integer", full);
     v = config_setting_get_int64(s);
     if (v < k->min || v > k->max)
-      return dlp_cfg_fail(ld, s, "%s: %lld is out of range (%lld..%lld)", full, v,
-                      k->min, k->max);
+      return dlp_cfg_fail(ld, s, "%s: %lld is out of range (%lld..%lld)", full,
+                          v, k->min, k->max);
     return 0;
   case K_STR:
     if (config_setting_type(s) != CONFIG_TYPE_STRING)
       return dlp_cfg_fail(ld, s, "%s: expected a string", full);
     if (k->check && (why = k->check(config_setting_get_string(s))) != NULL)
       return dlp_cfg_fail(ld, s, "%s: \"%s\" %s", full,
-                      config_setting_get_string(s), why);
+                          config_setting_get_string(s), why);
     return 0;
   }
   return dlp_cfg_fail(ld, s, "%s: internal error: unknown kind", full);

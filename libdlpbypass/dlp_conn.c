@@ -53,7 +53,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CONN_RSET_MS 2000 /* a cached session must answer RSET this fast */
+#define CONN_RSET_MS 2000     /* a cached session must answer RSET this fast */
 #define CONN_TRACES_MAX 16384 /* bytes of transcripts kept per message */
 
 enum { H_UNTRIED, H_DIALING, H_FRESH, H_OPEN, H_DONE };
@@ -73,7 +73,7 @@ struct dlp_conn {
   void *progress_ctx;
   struct conn_host *hosts; /* one per configured server */
   size_t nhosts;
-  struct pollfd *pfd; /* DLP_DIAL_MAXFDS per host, for the race */
+  struct pollfd *pfd;    /* DLP_DIAL_MAXFDS per host, for the race */
   size_t ndialing;       /* hosts in H_DIALING */
   int64_t stagger_at;    /* dial the next host then if none connected */
   DLP_SMTP *smtp;        /* the open session, or NULL */
@@ -85,8 +85,8 @@ struct dlp_conn {
   char timeout_text[DLP_REPLY_TEXT_MAX + 1]; /* why a host timed out */
   DLP_SMTP_FAILURE last_fail;                /* the latest failed attempt */
   DLP_RESULT result;
-  char *traces;      /* transcripts of failed attempts (and of every
-                        attempt at a dlp.debug_peers host), one per line */
+  char *traces; /* transcripts of failed attempts (and of every
+                   attempt at a dlp.debug_peers host), one per line */
   size_t traces_len;
 };
 
@@ -423,8 +423,8 @@ static DLP_SMTP *conn_start(DLP_CONN *c, struct conn_host *h, int64_t deadline,
   *rc = 0;
   if (h->state == H_UNTRIED && (s = conn_cached(c, h, deadline)) != NULL)
     return s;
-  h->plan = dlp_pool_plan_host(c->pool, c->cfg, h->server, label,
-                               sizeof(label), why, sizeof(why));
+  h->plan = dlp_pool_plan_host(c->pool, c->cfg, h->server, label, sizeof(label),
+                               why, sizeof(why));
   if (h->plan == DLP_POOL_SKIP) {
     memset(&f, 0, sizeof(f));
     f.outcome = dlp_class_of(DLP_STEP_ANY, DLP_EV_SKIPPED)->outcome;
@@ -543,15 +543,15 @@ static struct conn_host *conn_next_host(DLP_CONN *c) {
  * nothing is dialling or its stagger time came, else wait in the race.
  * The session when one is ready; NULL with *RC 0 to go on, -1 final.
  */
-static DLP_SMTP *conn_step(DLP_CONN *c, int64_t deadline,
-                           struct conn_host **hp, int *reused, int *rc) {
+static DLP_SMTP *conn_step(DLP_CONN *c, int64_t deadline, struct conn_host **hp,
+                           int *reused, int *rc) {
   struct conn_host *h = conn_next_host(c);
   int64_t now = dlp_now_ms(), until = INT64_MAX / 2;
   DLP_SMTP *s;
 
   *reused = 0;
-  if (h != NULL && (c->ndialing == 0 || (c->cfg->connect_stagger_ms > 0 &&
-                                         now >= c->stagger_at))) {
+  if (h != NULL && (c->ndialing == 0 ||
+                    (c->cfg->connect_stagger_ms > 0 && now >= c->stagger_at))) {
     if (deadline != 0 && now >= deadline) {
       if (c->ndialing == 0) {
         *rc = -1;
@@ -616,8 +616,8 @@ int dlp_conn_failed(DLP_CONN *c) {
   c->smtp = NULL;
   c->cur = NULL;
   dlp_pool_busy(c->pool, h->server, -1); /* balance (issue 15) */
-  if (c->reused && (dlp_smtp_stale(s) ||
-                    (!f->replied && !dlp_smtp_content_started(s)))) {
+  if (c->reused &&
+      (dlp_smtp_stale(s) || (!f->replied && !dlp_smtp_content_started(s)))) {
     h->state = H_FRESH; /* died while cached: no outcome */
   } else if (f->outcome == DLP_OUTCOME_INTERNAL) {
     h->state = H_DONE; /* an envelope not safe to send: ours */

@@ -60,8 +60,8 @@ dlp_io_status dlp_io_write(DLP_IO *io, const void *buf, size_t len,
  * into BUF of CAP bytes, NUL-terminated, length in *LEN.  A line that does
  * not fit is DLP_IO_TOOLONG (the connection is then unusable).
  */
-dlp_io_status dlp_io_read_line(DLP_IO *io, char *buf, size_t cap,
-                               size_t *len, int64_t deadline_ms);
+dlp_io_status dlp_io_read_line(DLP_IO *io, char *buf, size_t cap, size_t *len,
+                               int64_t deadline_ms);
 
 /* dlp_io_pending - bytes received but not yet consumed */
 size_t dlp_io_pending(const DLP_IO *io);

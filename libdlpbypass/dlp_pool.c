@@ -31,11 +31,11 @@
  *     closed at once) and the message that noticed skips the host;
  *     otherwise (stale state after a quiet spell, or probe off) the
  *     next message dials the host itself (it waits for the connect as
- *     usual, so it is never bypassed on old knowledge).  While that trial is in flight
- *     (at most connect_timeout + 1 s) other messages keep skipping the
- *     host: the trial is a fresh observation in progress, and making
- *     them all wait a connect timeout is exactly what the state is for.
- *     The trial's result marks the host UP or DOWN with a longer backoff.
+ *     usual, so it is never bypassed on old knowledge).  While that trial is in
+ * flight (at most connect_timeout + 1 s) other messages keep skipping the host:
+ * the trial is a fresh observation in progress, and making them all wait a
+ * connect timeout is exactly what the state is for. The trial's result marks
+ * the host UP or DOWN with a longer backoff.
  *   - A message that comes after a quiet spell finds the retry time long
  *     past and becomes the trial itself: stale state never bypasses it.
  *   - A message that dialled a host and went on with another (the
@@ -185,7 +185,6 @@ static int64_t pool_backoff_ms(const DLP_CONFIG *cfg, unsigned failures) {
   return ms;
 }
 
-
 /*
  * pool_probe - the pool's own half-open trial of SERVER: a connect handed
  * to the sweeper, which records the result (the trial hold set by the
@@ -257,12 +256,11 @@ dlp_pool_plan dlp_pool_plan_host(DLP_POOL *pool, const DLP_CONFIG *cfg,
     h->dial_since = now; /* perf (issue 14): dlp_pool_host_slow */
   if (plan == DLP_POOL_SKIP) {
     snprintf(label, labellen, "%s", h->label);
-    snprintf(why, whylen,
-             "%s (not dialled: unreachable for %lld ms, %s %lld ms)", h->text,
-             (long long)(now - h->down_since),
-             now < h->retry_at ? "next try in" : "a trial is under way, for",
-             (long long)((now < h->retry_at ? h->retry_at : h->trial_until) -
-                         now));
+    snprintf(
+        why, whylen, "%s (not dialled: unreachable for %lld ms, %s %lld ms)",
+        h->text, (long long)(now - h->down_since),
+        now < h->retry_at ? "next try in" : "a trial is under way, for",
+        (long long)((now < h->retry_at ? h->retry_at : h->trial_until) - now));
   }
   pthread_mutex_unlock(&pool->lock);
   if (probe)

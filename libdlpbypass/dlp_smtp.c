@@ -619,7 +619,7 @@ static int smtp_step(DLP_SMTP *s) {
   if (state_info[before].sends && smtp_send(s) < 0)
     return -1;
   if (state_info[before].cmd == NULL || s->state != before)
-    return 0; /* no reply to wait for (CONNECT, TLS, CONTENT) */
+    return 0;                 /* no reply to wait for (CONNECT, TLS, CONTENT) */
   if (before == S_GREETING) { /* owed without a command */
     smtp_set_deadline(s);
     s->owed[s->nowed++] = S_GREETING;

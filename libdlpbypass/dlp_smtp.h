@@ -86,8 +86,7 @@ int dlp_smtp_dial_errkind(const DLP_SMTP *s);
  * dlp_smtp_dial_pollfds - up to MAX pollfds (POLLOUT) of the sockets
  * still connecting; how many (DLP_DIAL_MAXFDS at most)
  */
-size_t dlp_smtp_dial_pollfds(const DLP_SMTP *s, struct pollfd *pfd,
-                             size_t max);
+size_t dlp_smtp_dial_pollfds(const DLP_SMTP *s, struct pollfd *pfd, size_t max);
 
 /* dlp_smtp_dial_fd - the socket being connected (poll POLLOUT), or -1 */
 int dlp_smtp_dial_fd(const DLP_SMTP *s);
@@ -175,7 +174,6 @@ const char *dlp_smtp_label(const DLP_SMTP *s);
 
 /* dlp_smtp_queue_id - the DLP's queue id from its 250 to the dot, or "" */
 const char *dlp_smtp_queue_id(const DLP_SMTP *s);
-
 
 /* dlp_smtp_tls_info - TLS summary ("" in plaintext) */
 const char *dlp_smtp_tls_info(const DLP_SMTP *s);

@@ -68,13 +68,13 @@ struct dlp_smtp {
   size_t outlen;
   smtp_state owed[SMTP_OWED_MAX];
   size_t nowed, nheld;
-  int rset_held;      /* a reused session's RSET is held (PIPELINING) */
-  int stale;          /* a reused session failed its owed RSET */
-  int64_t reuse_until; /* the owed RSET must be answered by then */
-  int content;        /* dlp_smtp_data() began sending the content */
-  int dial_errkind;   /* DLP_DIAL_ERR_* of a failed connect */
+  int rset_held;         /* a reused session's RSET is held (PIPELINING) */
+  int stale;             /* a reused session failed its owed RSET */
+  int64_t reuse_until;   /* the owed RSET must be answered by then */
+  int content;           /* dlp_smtp_data() began sending the content */
+  int dial_errkind;      /* DLP_DIAL_ERR_* of a failed connect */
   int tls_verify_failed; /* the certificate failed the level's checks */
-  DLP_TRACE trace; /* the transcript of this session (dlp_trace.h) */
+  DLP_TRACE trace;       /* the transcript of this session (dlp_trace.h) */
 };
 
 /* dlp_smtp_set_state - the one place the state changes (and is traced) */
@@ -82,8 +82,7 @@ void dlp_smtp_set_state(DLP_SMTP *s, smtp_state state);
 
 /* dlp_smtp_fail - end the session: outcome, failure class, text */
 void dlp_smtp_fail(DLP_SMTP *s, dlp_outcome outcome, const char *dsn,
-                   const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* dlp_smtp_fail_event - end the session with what EVENT means now */
 void dlp_smtp_fail_event(DLP_SMTP *s, dlp_event event, const char *detail);

@@ -140,8 +140,7 @@ static int txn_replay(DLP_TXN *txn, DLP_SMTP *s, size_t nreplay,
   for (i = 0; i < nreplay; i++) {
     struct txn_rcpt *r = &txn->rcpts[i];
 
-    st = dlp_smtp_rcpt(s, r->addr, (const char *const *)r->args, share,
-                       &reply);
+    st = dlp_smtp_rcpt(s, r->addr, (const char *const *)r->args, share, &reply);
     if (st == DLP_SMTP_RCPT_FAILED)
       return -1;
     now = st == DLP_SMTP_RCPT_OK ? DLP_RCPT_ACCEPTED

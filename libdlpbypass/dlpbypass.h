@@ -27,7 +27,7 @@ extern "C" {
 /* Replies from the far end (dlp_reply.c)                              */
 /* ------------------------------------------------------------------ */
 
-#define DLP_REPLY_TEXT_MAX 400 /* sanitised text, bytes, without NUL */
+#define DLP_REPLY_TEXT_MAX 400  /* sanitised text, bytes, without NUL */
 #define DLP_REPLY_LINE_MAX 2048 /* longer reply lines are malformed */
 
 /*
@@ -57,8 +57,7 @@ void dlp_reply_init(DLP_REPLY *reply);
  * dlp_reply_line - add one reply line (without its CRLF/LF) to REPLY.
  * LINE may contain any bytes, NUL included; LEN is its length.
  */
-dlp_reply_status dlp_reply_line(DLP_REPLY *reply, const char *line,
-                                size_t len);
+dlp_reply_status dlp_reply_line(DLP_REPLY *reply, const char *line, size_t len);
 
 /*
  * dlp_reply_escape_percent - TEXT made safe for smfi_setreply():
@@ -306,7 +305,6 @@ int dlp_config_syslog_facility(const DLP_CONFIG *cfg);
 const char *dlp_config_log(const DLP_CONFIG *cfg);
 /* milter.tmpdir (the milter checks that its user may write there) */
 const char *dlp_config_tmpdir(const DLP_CONFIG *cfg);
-
 
 /* ------------------------------------------------------------------ */
 /* Message store (dlp_body.c)                                           */

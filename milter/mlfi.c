@@ -81,7 +81,6 @@ static unsigned mlfi_nmsg;     /* messages in flight, under mlfi_lock */
 static DLP_POOL *mlfi_pool;    /* set before smfi_main, then read-only */
 static unsigned long mlfi_seq; /* last mid= given out (atomic) */
 
-
 /* mlfi_init - install the pool and the first configuration */
 void mlfi_init(DLP_POOL *pool, DLP_CONFIG *cfg) {
   mlfi_pool = pool;

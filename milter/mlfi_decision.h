@@ -17,11 +17,11 @@
 #include <time.h>
 
 struct mlfi_decision {
-  const char *qid;             /* Postfix queue id, or "NOQUEUE" */
-  unsigned long mid;           /* our number for the message (mid=) */
-  struct timespec when;        /* CLOCK_REALTIME of the decision */
-  const char *from;            /* envelope sender without <> */
-  const char *const *rcpts;    /* recipients that went on (nrcpt) */
+  const char *qid;          /* Postfix queue id, or "NOQUEUE" */
+  unsigned long mid;        /* our number for the message (mid=) */
+  struct timespec when;     /* CLOCK_REALTIME of the decision */
+  const char *from;         /* envelope sender without <> */
+  const char *const *rcpts; /* recipients that went on (nrcpt) */
   size_t nrcpt;
   const char *message_id;      /* Message-ID field value, or NULL */
   off_t size;                  /* bytes of the message as stored, -1: none */

@@ -28,8 +28,7 @@
 #include "dlpbypass.h"
 
 /* mlfi_event - report event NAME with NULL-ended KEY, VALUE pairs */
-void mlfi_event(int priority, const char *name, ...)
-    __attribute__((sentinel));
+void mlfi_event(int priority, const char *name, ...) __attribute__((sentinel));
 
 /* mlfi_event_start - settings of CFG, alert thread, POOL's events */
 void mlfi_event_start(DLP_POOL *pool, const DLP_CONFIG *cfg);

@@ -66,14 +66,14 @@ void mlfi_policy_host_up(void);
 
 /* The budget as the status command shows it. */
 struct mlfi_budget_state {
-  int in_episode;              /* a bypass episode is under way */
-  time_t started;              /* its first bypass (wall clock), 0: none */
-  unsigned long messages;      /* bypassed in this episode */
-  unsigned long long bytes;    /* their bytes */
-  int spent;                   /* no more bypass until it refills */
-  const char *spent_by;        /* "max_duration", "max_messages",
-                                  "max_bytes", "operator", or NULL */
-  long long left_seconds;      /* what is left of each limit; -1: none */
+  int in_episode;           /* a bypass episode is under way */
+  time_t started;           /* its first bypass (wall clock), 0: none */
+  unsigned long messages;   /* bypassed in this episode */
+  unsigned long long bytes; /* their bytes */
+  int spent;                /* no more bypass until it refills */
+  const char *spent_by;     /* "max_duration", "max_messages",
+                               "max_bytes", "operator", or NULL */
+  long long left_seconds;   /* what is left of each limit; -1: none */
   long long left_messages;
   long long left_bytes;
 };

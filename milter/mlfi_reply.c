@@ -28,7 +28,7 @@
 
 /* mlfi_setreply - hand REPLY to Postfix; failure is logged, not fatal */
 void mlfi_setreply(SMFICTX *ctx, const struct mlfi_msg *msg,
-                          const DLP_REPLY *reply) {
+                   const DLP_REPLY *reply) {
   char code[8], dsn[sizeof(reply->dsn)], text[2 * DLP_REPLY_TEXT_MAX + 2];
 
   snprintf(code, sizeof(code), "%d", reply->code);
@@ -112,8 +112,8 @@ static int mlfi_stamp(SMFICTX *ctx, const struct mlfi_conn *conn,
 
 /* mlfi_bypass_refused - SENT becomes a 451 TEMPFAIL: REASON, TEXT */
 sfsistat mlfi_bypass_refused(SMFICTX *ctx, const struct mlfi_msg *msg,
-                                    struct mlfi_sent *sent, const char *reason,
-                                    const char *text) {
+                             struct mlfi_sent *sent, const char *reason,
+                             const char *text) {
   if (sent->charged) { /* it was counted as a bypass: not any more */
     mlfi_policy_refund(sent->charged_size);
     sent->charged = 0;
@@ -143,8 +143,8 @@ static sfsistat mlfi_bypass(SMFICTX *ctx, const struct mlfi_conn *conn,
   int rc;
 
   policy = mlfi_policy_bypass(msg->cfg, msg->from != NULL ? msg->from : "",
-                              (const char *const *)msg->rcpts, msg->nrcpt,
-                              size, msg->header_hit);
+                              (const char *const *)msg->rcpts, msg->nrcpt, size,
+                              msg->header_hit);
   if (policy != NULL) {
     sent->policy = policy;
     snprintf(text, sizeof(text),
@@ -189,9 +189,8 @@ static void mlfi_lib_setreply(SMFICTX *ctx, const struct mlfi_msg *msg,
  * are applied at end of message).  SENT says what Postfix was told.
  */
 sfsistat mlfi_libstatus(SMFICTX *ctx, const struct mlfi_conn *conn,
-                               const struct mlfi_msg *msg,
-                               const DLP_RESULT *res, int at_eom,
-                               struct mlfi_sent *sent) {
+                        const struct mlfi_msg *msg, const DLP_RESULT *res,
+                        int at_eom, struct mlfi_sent *sent) {
   memset(sent, 0, sizeof(*sent));
   sent->verdict = res->verdict;
   sent->reason = res->reason[0] ? res->reason : MLFI_NO_REASON;
@@ -217,4 +216,3 @@ sfsistat mlfi_libstatus(SMFICTX *ctx, const struct mlfi_conn *conn,
     return SMFIS_TEMPFAIL;
   }
 }
-

@@ -26,11 +26,10 @@
 static int noop_addhdr; /* -H */
 
 /* noop_negotiate - the protocol steps of dlpbypass-milter */
-static sfsistat noop_negotiate(SMFICTX *ctx, unsigned long f0,
-                               unsigned long f1, unsigned long f2,
-                               unsigned long f3, unsigned long *pf0,
-                               unsigned long *pf1, unsigned long *pf2,
-                               unsigned long *pf3) {
+static sfsistat noop_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+                               unsigned long f2, unsigned long f3,
+                               unsigned long *pf0, unsigned long *pf1,
+                               unsigned long *pf2, unsigned long *pf3) {
   (void)f2;
   (void)f3;
   if (smfi_getpriv(ctx) == NULL) {
@@ -95,9 +94,8 @@ static sfsistat noop_body(SMFICTX *ctx, unsigned char *chunk, size_t len) {
 
 /* noop_eom - ACCEPT, after one added header field with -H */
 static sfsistat noop_eom(SMFICTX *ctx) {
-  if (noop_addhdr &&
-      smfi_addheader(ctx, (char *)"X-DLP-Bypass", (char *)" noop") !=
-          MI_SUCCESS)
+  if (noop_addhdr && smfi_addheader(ctx, (char *)"X-DLP-Bypass",
+                                    (char *)" noop") != MI_SUCCESS)
     return SMFIS_TEMPFAIL;
   return SMFIS_ACCEPT;
 }

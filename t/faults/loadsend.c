@@ -13,9 +13,9 @@
  *   p50_ms=P p99_ms=Q maxlat_ms=L
  * (rate in messages per second; latencies of the messages in the window,
  * from the start of the transaction to the verdict: median, 99th
- * percentile, slowest).  Exits 0 after printing; 2 on usage or configuration errors.
- * t/faults/syn_drop_load.sh compares the rate with one host dropping SYNs
- * against the rate with only healthy hosts.
+ * percentile, slowest).  Exits 0 after printing; 2 on usage or configuration
+ * errors. t/faults/syn_drop_load.sh compares the rate with one host dropping
+ * SYNs against the rate with only healthy hosts.
  */
 #include "dlpbypass.h"
 
@@ -106,11 +106,22 @@ int main(int argc, char **argv) {
 
   while ((c = getopt(argc, argv, "c:t:w:d:")) != -1) {
     switch (c) {
-    case 'c': conf = optarg; break;
-    case 't': nthreads = atoi(optarg); break;
-    case 'w': warm = atoi(optarg); break;
-    case 'd': dur = atoi(optarg); break;
-    default: conf = NULL; optind = argc; break;
+    case 'c':
+      conf = optarg;
+      break;
+    case 't':
+      nthreads = atoi(optarg);
+      break;
+    case 'w':
+      warm = atoi(optarg);
+      break;
+    case 'd':
+      dur = atoi(optarg);
+      break;
+    default:
+      conf = NULL;
+      optind = argc;
+      break;
     }
   }
   if (conf == NULL || nthreads < 1 || nthreads > 64 || warm < 0 || dur < 1) {

@@ -66,7 +66,8 @@ static void check_escape(const char *text) {
         abort(); /* a lone '%' would reach smfi_setreply */
       j++;
     }
-    if (sizes[i] > 2 * strlen(text) && len != strlen(text) + count_percent(text))
+    if (sizes[i] > 2 * strlen(text) &&
+        len != strlen(text) + count_percent(text))
       abort(); /* room enough, yet text was lost */
   }
 }

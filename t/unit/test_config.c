@@ -128,13 +128,15 @@ static const struct bad bads[] = {
      "dlp: {\n servers = ( { host = \"a\"; port = 1; },\n"
      " { host = \"b\"; port = 1; } );\n connect_timeout = 5;\n"
      " session_deadline = 9;\n};\n",
-     5, "dlp.session_deadline (9 s) must be at least twice "
-        "dlp.connect_timeout (5 s) with 2 servers"},
+     5,
+     "dlp.session_deadline (9 s) must be at least twice "
+     "dlp.connect_timeout (5 s) with 2 servers"},
     {"connect_timeout above the default session_deadline, one server",
      "dlp: {\n servers = ( { host = \"a\"; port = 1; } );\n"
      " connect_timeout = 30;\n};\n",
-     3, "dlp.session_deadline (25 s) must be at least dlp.connect_timeout "
-        "(30 s) with 1 server"},
+     3,
+     "dlp.session_deadline (25 s) must be at least dlp.connect_timeout "
+     "(30 s) with 1 server"},
     {"health retry_max below retry_min",
      "dlp: {\n servers = ( { host = \"a\"; port = 1; } );\n health: {\n"
      "  retry_min = 10;\n  retry_max = 5;\n };\n};\n",
@@ -377,7 +379,8 @@ static void test_good_variants(void) {
       SERVER "milter: { spill_size = 1073741824L; };\n",
       "dlp: { servers = ( { host = \"a\"; port = 65535; } );"
       " connect_timeout = 3600; session_deadline = 3600; };\n",
-      "dlp: { servers = ( { host = \"a\"; port = 1; }, { host = \"b\"; port = 1; } );"
+      "dlp: { servers = ( { host = \"a\"; port = 1; }, { host = \"b\"; port = "
+      "1; } );"
       " connect_timeout = 5; command_timeout = 30; session_deadline = 10; };\n",
       "dlp: { servers = ( { host = \"a\"; port = 1; } );"
       " tls: { fingerprint = \""
