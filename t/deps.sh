@@ -19,6 +19,8 @@
 #   libmicrohttpd-dev  the metrics endpoint (milter/mlfi_metrics.c)
 #   curl, prometheus t/status (curl /metrics, promtool check metrics),
 #                    postfix-conf/alert-webhook.sh
+#   clang-format     t/format-check (the tree is formatted by .clang-format;
+#                    CI checks it, issue 13)
 #   llvm-14          llvm-symbolizer for clang 14's sanitizer reports
 #                    (t/fuzz/run points ASAN_SYMBOLIZER_PATH at it)
 #   systemd          systemd-analyze verify of the unit (t/daemon/pkg_unit.sh;
@@ -27,7 +29,7 @@ set -eu
 PKGS="build-essential autoconf automake libtool pkg-config
       libmilter-dev libssl-dev libconfig-dev libjson-c-dev libmicrohttpd-dev
       postfix miltertest openssl iproute2 iptables procps psmisc
-      python3 perl curl valgrind clang libclang-rt-14-dev llvm-14 tcpdump
+      python3 perl curl valgrind clang clang-format libclang-rt-14-dev llvm-14 tcpdump
       prometheus systemd"
 missing=""
 for p in $PKGS; do
