@@ -12,8 +12,12 @@
  *     finished after dlp.connect_stagger_ms does not hold the message
  *     up; the next host is dialled too and the first to connect is used.
  *     When an earlier dial of that host (another message's) has already
- *     gone unanswered that long (dlp_pool_host_slow), the next host is
- *     dialled at once.
+ *     gone unanswered that long (dlp_pool_host_slow), the host goes after
+ *     the other hosts of its priority group for this message
+ *     (conn_slow_last): one more SYN to a host that is not answering is
+ *     not sent while another host can take the message; a message that
+ *     needs it still dials it itself (never skipped on that hint), and
+ *     then races the next host at once.
  *     A connect stays with the message until its verdict is final (when
  *     the message needs that host later it waits for the rest of the
  *     same connect), so a host is UNREACHABLE only when its own connect
@@ -90,6 +94,43 @@ struct dlp_conn {
   size_t traces_len;
 };
 
+/*
+ * conn_slow_last - perf (issue 14): hosts with an earlier dial unanswered
+ * for connect_stagger_ms (dlp_pool_host_slow) go after the other hosts
+ * of their priority group, in order; out of memory: the order as it is
+ */
+static void conn_slow_last(DLP_CONN *c) {
+  const struct dlp_server **tmp;
+  unsigned char *slow;
+  size_t i, j, end, n, nslow = 0;
+  int g;
+
+  if (c->cfg->connect_stagger_ms <= 0 || c->nhosts < 2)
+    return;
+  tmp = calloc(c->nhosts, sizeof(*tmp));
+  slow = calloc(c->nhosts, 1);
+  for (i = 0; tmp != NULL && slow != NULL && i < c->nhosts; i++)
+    nslow += slow[i] =
+        dlp_pool_host_slow(c->pool, c->cfg, c->hosts[i].server) != 0;
+  for (i = 0; nslow > 0 && i < c->nhosts; i = end) {
+    g = dlp_balance_group_of(c->hosts[i].server);
+    for (end = i;
+         end < c->nhosts && dlp_balance_group_of(c->hosts[end].server) == g;
+         end++)
+      ;
+    for (n = 0, j = i; j < end; j++)
+      if (!slow[j])
+        tmp[n++] = c->hosts[j].server;
+    for (j = i; j < end; j++)
+      if (slow[j])
+        tmp[n++] = c->hosts[j].server;
+    for (j = i; j < end; j++)
+      c->hosts[j].server = tmp[j - i];
+  }
+  free(tmp);
+  free(slow);
+}
+
 /* dlp_conn_create - the plan for one message */
 DLP_CONN *dlp_conn_create(DLP_CONFIG *cfg, DLP_POOL *pool) {
   DLP_CONN *c = calloc(1, sizeof(*c));
@@ -117,6 +158,7 @@ DLP_CONN *dlp_conn_create(DLP_CONFIG *cfg, DLP_POOL *pool) {
   for (i = 0; i < c->nhosts; i++)
     c->hosts[i].server = &cfg->servers[order[i]];
   free(order);
+  conn_slow_last(c); /* perf (issue 14): no SYN more to a silent host */
   c->result.verdict = DLP_VERDICT_PENDING;
   return c;
 }
