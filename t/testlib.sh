@@ -41,6 +41,7 @@
 #   tb_sink_body FILE              a dump without smtp-sink's own headers:
 #                                  the content as the client sent it
 #   tb_kill PID...                 SIGTERM each process, wait for each
+#   tb_kill_var VAR                tb_kill the pid in variable VAR, empty it
 #   t_conf FILE SERVER...          write a test configuration (the one
 #                                  config writer, see "Configs" below)
 #   tb_conf_servers HOST:PORT[/LEVEL][+KEY=VALUE...]...
@@ -240,6 +241,14 @@ tb_kill() {
     for pid in "$@"; do
         wait "$pid" 2>/dev/null
     done
+}
+
+# tb_kill_var VAR - tb_kill the process whose pid is in variable VAR (if
+# any), then empty VAR
+tb_kill_var() {
+    [ -n "${!1-}" ] || return 0
+    tb_kill "${!1}"
+    eval "$1="
 }
 
 # tb_conf_servers - print a config's servers list: HOST:PORT[/LEVEL]...

@@ -49,11 +49,7 @@ bl_sink_start() {
 }
 
 bl_sink_stop() {
-    local v=BL_PID_$1
-    [ -n "${!v-}" ] || return 0
-    kill "${!v}" 2>/dev/null
-    wait "${!v}" 2>/dev/null
-    eval "BL_PID_$1="
+    tb_kill_var BL_PID_$1
 }
 
 bl_taken() {

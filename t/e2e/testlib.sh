@@ -522,11 +522,7 @@ _tl_sink() {
 
 # tl_sink_stop - stop smtp-sink NAME
 tl_sink_stop() {
-    local v=TL_SINK_PID_$1
-    [ -n "${!v-}" ] || return 0
-    kill "${!v}" 2>/dev/null
-    wait "${!v}" 2>/dev/null
-    eval "$v="
+    tb_kill_var TL_SINK_PID_$1
 }
 
 # tl_sink_idle - wait until sink NAME has no transaction open (5 s)

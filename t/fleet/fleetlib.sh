@@ -218,9 +218,5 @@ fl_load() {
 
 # fl_load_stop - stop the load into gateway N
 fl_load_stop() {
-    local v=FL_LOAD_PID_gw$1
-    [ -n "${!v-}" ] || return 0
-    kill "${!v}" 2>/dev/null
-    wait "${!v}" 2>/dev/null
-    eval "$v="
+    tb_kill_var FL_LOAD_PID_gw$1
 }
