@@ -702,16 +702,35 @@ dlp_smtp_rcpt_status dlp_smtp_rcpt(DLP_SMTP *s, const char *rcpt,
   return DLP_SMTP_RCPT_OK;
 }
 
-/* dlp_smtp_data - DATA, content, final dot */
-int dlp_smtp_data(DLP_SMTP *s, const DLP_BODY *body) {
-  smtp_ready(s, "dlp_smtp_data");
+/* dlp_smtp_data_ahead - DATA at end of header, its reply read later */
+int dlp_smtp_data_ahead(DLP_SMTP *s) {
+  if (s->state != S_READY || s->nheld > 0)
+    return 0;
   s->deadline = 0;
-  if (s->nheld > 0 && (smtp_flush(s) < 0 || smtp_replies(s) < 0))
-    return -1; /* the held commands go out on their own */
+  s->data_ahead = 1; /* even when the write fails: dlp_smtp_data tells */
+  dlp_smtp_set_state(s, S_DATA);
+  return smtp_send(s);
+}
+
+/* dlp_smtp_data - DATA (or its reply, sent ahead), content, final dot */
+int dlp_smtp_data(DLP_SMTP *s, const DLP_BODY *body) {
+  s->deadline = 0;
   s->body = body;
   s->last_progress = dlp_now_ms();
-  dlp_smtp_set_state(s, S_DATA);
   s->content = 0;
+  if (s->data_ahead) {
+    s->data_ahead = 0;
+    if (s->state != S_DATA)
+      return -1; /* the early write failed: its failure is the session's */
+    smtp_set_deadline(s); /* the reply's timeout runs from now */
+    if (smtp_replies(s) < 0)
+      return -1;
+  } else {
+    smtp_ready(s, "dlp_smtp_data");
+    if (s->nheld > 0 && (smtp_flush(s) < 0 || smtp_replies(s) < 0))
+      return -1; /* the held commands go out on their own */
+    dlp_smtp_set_state(s, S_DATA);
+  }
   while (s->state != S_READY) {
     if (s->state == S_CONTENT)
       s->content = 1;

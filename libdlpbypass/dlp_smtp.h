@@ -132,6 +132,17 @@ dlp_smtp_rcpt_status dlp_smtp_rcpt(DLP_SMTP *s, const char *rcpt,
  */
 int dlp_smtp_data(DLP_SMTP *s, const DLP_BODY *body);
 
+/*
+ * dlp_smtp_data_ahead - send DATA now, while the content is still being
+ * stored (end of header), so that dlp_smtp_data() finds its reply waiting
+ * instead of waiting one round trip for it.  Only from READY with nothing
+ * held; otherwise nothing is sent.  0, or -1 when the write failed (the
+ * session is FAILED and the next dlp_smtp_data() returns -1 with that
+ * failure).  A session left with DATA sent is never reused: freeing it
+ * closes the connection without the final dot, so nothing is submitted.
+ */
+int dlp_smtp_data_ahead(DLP_SMTP *s);
+
 /* dlp_smtp_rset - RSET, to reuse the session for another message; 0/-1 */
 int dlp_smtp_rset(DLP_SMTP *s, int64_t deadline_ms);
 

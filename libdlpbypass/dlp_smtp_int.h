@@ -72,6 +72,7 @@ struct dlp_smtp {
   int stale;             /* a reused session failed its owed RSET */
   int64_t reuse_until;   /* the owed RSET must be answered by then */
   int content;           /* dlp_smtp_data() began sending the content */
+  int data_ahead;        /* DATA went out early, its reply still owed */
   int dial_errkind;      /* DLP_DIAL_ERR_* of a failed connect */
   int tls_verify_failed; /* the certificate failed the level's checks */
   DLP_TRACE trace;       /* the transcript of this session (dlp_trace.h) */

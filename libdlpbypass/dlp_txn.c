@@ -10,6 +10,11 @@
  *                   goes back to the manager (an outcome, or a fresh
  *                   session when a cached one died) and MAIL and the
  *                   earlier RCPTs are replayed on the next session.
+ *   dlp_txn_eoh()   optional, at end of header: DATA goes out while
+ *                   the body is still being stored; dlp_txn_eom() reads
+ *                   its reply (one wait on the DLP less at end of
+ *                   message).  A message that ends otherwise closes that
+ *                   session without the final dot: nothing is submitted.
  *   dlp_txn_eom()   DATA, content, final dot (the caller has called
  *                   dlp_body_finish(); a missing last CRLF is added on
  *                   the wire all the same) (no overall deadline: the
@@ -286,6 +291,20 @@ static dlp_verdict txn_all_refused(DLP_TXN *txn) {
                f.step) < 0)
     f.text[0] = 0;
   return dlp_conn_outcome(txn->conn, f.outcome, &f);
+}
+
+/* dlp_txn_eoh - end of header: DATA goes out now, read at end of message */
+void dlp_txn_eoh(DLP_TXN *txn) {
+  DLP_SMTP *s = dlp_conn_session(txn->conn);
+  size_t i;
+
+  if (dlp_conn_final(txn->conn) || s == NULL)
+    return;
+  for (i = 0; i < txn->nrcpts; i++)
+    if (txn->rcpts[i].status == DLP_RCPT_ACCEPTED) {
+      (void)dlp_smtp_data_ahead(s); /* a failure is dlp_txn_eom's */
+      return;
+    }
 }
 
 /* dlp_txn_eom - DATA, content, final dot, with failover */

@@ -432,6 +432,14 @@ dlp_verdict dlp_txn_rcpt(DLP_TXN *txn, const char *rcpt,
 DLP_BODY *dlp_txn_body(DLP_TXN *txn);
 
 /*
+ * dlp_txn_eoh - the header is complete (optional; after the last
+ * dlp_txn_rcpt): DATA goes out now and dlp_txn_eom() reads its reply, so
+ * end of message waits on the DLP once less.  Nothing is submitted before
+ * dlp_txn_eom(): a transaction freed without it closes that session.
+ */
+void dlp_txn_eoh(DLP_TXN *txn);
+
+/*
  * dlp_txn_eom - send the stored message (DATA ... final dot), failing over
  * to other hosts per the verdict table.  Returns the final verdict; never
  * DLP_VERDICT_PENDING.

@@ -639,6 +639,7 @@ static sfsistat mlfi_eoh(SMFICTX *ctx) {
     return mlfi_noreply(
         conn, SMFIP_NR_EOH,
         mlfi_refuse(ctx, conn, msg, "local", "cannot store the message"));
+  dlp_txn_eoh(msg->txn); /* DATA now: end of message waits once less */
   return mlfi_noreply(conn, SMFIP_NR_EOH, SMFIS_CONTINUE);
 }
 
