@@ -335,13 +335,45 @@ static int smtp_write(DLP_SMTP *s, const void *buf, size_t len) {
   return 0;
 }
 
-/* smtp_send_content - the stored message, already dot-stuffed; 0 or -1 */
+/*
+ * smtp_send_small - a message that fits one piece goes out with its
+ * final dot in one write (the DOT state entered, its reply owed): the
+ * check for unasked data the dot needs comes first, before any of it.
+ * 0 or -1.
+ */
+static int smtp_send_small(DLP_SMTP *s, char *buf, size_t n) {
+  if (n > 0 && (n < 2 || buf[n - 2] != '\r' || buf[n - 1] != '\n')) {
+    buf[n++] = '\r'; /* never let a missing CRLF glue the dot on */
+    buf[n++] = '\n';
+  }
+  memcpy(buf + n, ".\r\n", 3);
+  dlp_smtp_set_state(s, S_DOT);
+  smtp_set_deadline(s);
+  if (smtp_unasked(s) < 0)
+    return -1;
+  smtp_trace_cmd(s, ".\r\n");
+  s->owed[s->nowed++] = S_DOT;
+  return smtp_write(s, buf, n + 3);
+}
+
+/*
+ * smtp_send_content - the stored message, already dot-stuffed, in
+ * pieces; a message of one piece with its dot (smtp_send_small).  0 or -1.
+ */
 static int smtp_send_content(DLP_SMTP *s) {
-  char buf[SMTP_CHUNK], last[2] = {'\r', '\n'};
+  char buf[SMTP_CHUNK + 5], last[2] = {'\r', '\n'};
   off_t off = 0;
   ssize_t n;
 
-  while ((n = dlp_body_read(s->body, off, buf, sizeof(buf))) > 0) {
+  if (dlp_body_size(s->body) <= SMTP_CHUNK) {
+    while ((n = dlp_body_read(s->body, off, buf + off, SMTP_CHUNK - off)) > 0)
+      off += n;
+    if (n == 0 && off == dlp_body_size(s->body))
+      return smtp_send_small(s, buf, (size_t)off);
+    dlp_smtp_fail_event(s, DLP_EV_STORE, NULL);
+    return -1;
+  }
+  while ((n = dlp_body_read(s->body, off, buf, SMTP_CHUNK)) > 0) {
     smtp_progress(s);
     smtp_set_deadline(s); /* data_timeout per piece, as Postfix does */
     if (smtp_write(s, buf, (size_t)n) < 0)
@@ -474,7 +506,8 @@ static int smtp_send(DLP_SMTP *s) {
                   (long long)dlp_body_size(s->body));
     if (smtp_send_content(s) < 0)
       return -1;
-    dlp_smtp_set_state(s, S_DOT);
+    if (s->state == S_CONTENT) /* else the dot went with it */
+      dlp_smtp_set_state(s, S_DOT);
     return 0;
   case S_DOT:
     snprintf(s->cmd, sizeof(s->cmd), ".\r\n");
@@ -618,8 +651,11 @@ static int smtp_step(DLP_SMTP *s) {
 
   if (state_info[before].sends && smtp_send(s) < 0)
     return -1;
-  if (state_info[before].cmd == NULL || s->state != before)
-    return 0;                 /* no reply to wait for (CONNECT, TLS, CONTENT) */
+  if (state_info[before].cmd == NULL || s->state != before) {
+    /* no reply to wait for (CONNECT, TLS, CONTENT), unless a small
+       message's dot went out with its content */
+    return s->nowed > 0 ? smtp_replies(s) : 0;
+  }
   if (before == S_GREETING) { /* owed without a command */
     smtp_set_deadline(s);
     s->owed[s->nowed++] = S_GREETING;
