@@ -313,7 +313,7 @@ static int noop_handoff(struct noop_ctx *c) {
     nrcpt += c->env.p[i] == '\n';
   nrcpt -= 2; /* MAIL and DATA */
   if (nrcpt < 1 || nrcpt > NOOP_RCPT_MAX)
-    return -1; /* a bench tool: the load has one recipient */
+    return -1; /* no recipient, or more than a bench tool takes */
   memset(want, '2', nrcpt + 1);
   want[nrcpt + 1] = '3';
   pthread_mutex_lock(&noop_lock);
@@ -328,8 +328,10 @@ static int noop_handoff(struct noop_ctx *c) {
     return -1;
   }
   pthread_mutex_lock(&noop_lock);
-  if (noop_npool < NOOP_POOL_MAX)
-    noop_pool[noop_npool++] = fd, fd = -1;
+  if (noop_npool < NOOP_POOL_MAX) {
+    noop_pool[noop_npool++] = fd;
+    fd = -1;
+  }
   pthread_mutex_unlock(&noop_lock);
   if (fd >= 0)
     close(fd);
