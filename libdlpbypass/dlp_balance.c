@@ -32,6 +32,11 @@
  *     host came back up its effective weight ramps linearly from a tenth
  *     to all of its weight, so a host back from an outage gets its share
  *     gradually, not every message and every new session at once.
+ *   - perf (issue 14), under every policy: a host with an earlier dial
+ *     unanswered for connect_stagger_ms (the pool marks it slow) goes
+ *     after the other hosts of its group, so no further SYN goes to a
+ *     silent host while another can take the message.  It stays in the
+ *     plan: a message that needs it still dials it.
  * dlp_balance_busy() and dlp_balance_up() update the counters; the pool
  * calls them under its lock.  dlp_balance_plan() is what dlp_conn.c
  * calls once per message.
@@ -168,6 +173,22 @@ static void balance_sort(int policy, const struct dlp_balance_host *h,
   }
 }
 
+/*
+ * balance_slow_last - perf (issue 14): the hosts of ORDER[from..to)
+ * marked slow go after the others, each part in its order
+ */
+static void balance_slow_last(const struct dlp_balance_host *h, size_t *order,
+                              size_t from, size_t to) {
+  size_t i, j, x;
+
+  for (i = from + 1; i < to; i++) {
+    x = order[i];
+    for (j = i; j > from && !h[x].slow && h[order[j - 1]].slow; j--)
+      order[j] = order[j - 1];
+    order[j] = x;
+  }
+}
+
 /* dlp_balance_order - the order of H[0..N) for one message */
 void dlp_balance_order(int policy, int64_t slow_start_ms, int64_t now,
                        struct dlp_balance_host *h, size_t n, size_t *order) {
@@ -181,8 +202,6 @@ void dlp_balance_order(int policy, int64_t slow_start_ms, int64_t now,
       order[j] = order[j - 1];
     order[j] = i;
   }
-  if (policy == DLP_BALANCE_ORDERED)
-    return;
   for (from = 0; from < n; from = i) {
     for (i = from + 1; i < n && h[order[i]].server->priority ==
                                     h[order[from]].server->priority;
@@ -190,26 +209,33 @@ void dlp_balance_order(int policy, int64_t slow_start_ms, int64_t now,
       ;
     if (policy == DLP_BALANCE_ROUND_ROBIN)
       balance_round(h, order, from, i);
-    balance_sort(policy, h, order, from, i);
+    if (policy != DLP_BALANCE_ORDERED)
+      balance_sort(policy, h, order, from, i);
+    balance_slow_last(h, order, from, i);
   }
 }
 
 /* dlp_balance_plan - the order of CFG's servers for one message */
 void dlp_balance_plan(struct dlp_pool *pool, const DLP_CONFIG *cfg,
-                      size_t *order) {
+                      size_t *order, int *slow) {
   struct dlp_balance_host *b = calloc(cfg->nservers + 1, sizeof(*b));
   size_t i;
 
-  for (i = 0; i < cfg->nservers; i++)
+  for (i = 0; i < cfg->nservers; i++) {
     order[i] = i;
+    slow[i] = 0;
+  }
   if (b == NULL)
     return; /* configured order: always a safe plan */
-  if (cfg->balance == DLP_BALANCE_ORDERED) {
-    for (i = 0; i < cfg->nservers; i++)
+  if (cfg->balance == DLP_BALANCE_ORDERED &&
+      (cfg->connect_stagger_ms <= 0 || cfg->nservers < 2)) {
+    for (i = 0; i < cfg->nservers; i++) /* no hint to ask for: no lock */
       b[i].server = &cfg->servers[i];
     dlp_balance_order(DLP_BALANCE_ORDERED, 0, 0, b, cfg->nservers, order);
   } else {
-    dlp_pool_balance(pool, cfg, b, order);
+    dlp_pool_balance(pool, cfg, b, order); /* one locked pass */
+    for (i = 0; i < cfg->nservers; i++)
+      slow[i] = b[i].slow;
   }
   free(b);
 }

@@ -38,11 +38,17 @@ struct dlp_balance_state {
   int64_t current;   /* smooth weighted round-robin credit */
 };
 
-/* One configured host, as dlp_balance_order() sees it. */
+/*
+ * One configured host, as dlp_balance_order() sees it.  SLOW (perf,
+ * issue 14, set by the pool): an earlier dial of it has gone unanswered
+ * for dlp.connect_stagger_ms; it goes after the other hosts of its group
+ * under every policy.
+ */
 struct dlp_balance_host {
   const struct dlp_server *server; /* weight, priority */
   int health;                      /* dlp_balance_health */
   struct dlp_balance_state *st;    /* NULL: no counters (no memory) */
+  int slow;                        /* perf (issue 14): see below */
   int64_t eff; /* set by dlp_balance_order: the effective weight */
   int first;   /* set by dlp_balance_order: round-robin's pick */
 };
@@ -52,7 +58,9 @@ struct dlp_balance_host {
  * message tries them: by priority (lowest number first), and inside one
  * priority group in configured order ("ordered") or by POLICY; under a
  * policy, hosts due for a trial come first in their group and hosts the
- * health state will skip come last.  Round-robin updates the credits of
+ * health state will skip come last.  Under every policy (also
+ * "ordered") the hosts marked slow then go after the others of their
+ * group, in the same relative order.  Round-robin updates the credits of
  * H[].st.  NOW and SLOW_START_MS (0: off) give the effective weights.
  */
 void dlp_balance_order(int policy, int64_t slow_start_ms, int64_t now,
@@ -73,13 +81,16 @@ void dlp_balance_busy(struct dlp_balance_state *st, int delta);
 void dlp_balance_up(struct dlp_balance_state *st, int64_t now);
 
 /*
- * dlp_balance_plan - ORDER[0..nservers) for one message of CFG: from the
- * pool's state under a policy (dlp_pool_balance), by priority alone for
- * "ordered"; configured order when memory is short
+ * dlp_balance_plan - ORDER[0..nservers) for one message of CFG, and
+ * SLOW[i] (for cfg->servers[i]) the slow hint it was ordered by: from
+ * the pool's state in one locked pass (dlp_pool_balance) under a policy
+ * or when the stagger is on with more than one server, else by priority
+ * alone without the lock; configured order, nothing slow, when memory is
+ * short
  */
 struct dlp_pool;
 void dlp_balance_plan(struct dlp_pool *pool, const DLP_CONFIG *cfg,
-                      size_t *order);
+                      size_t *order, int *slow);
 
 /* dlp_balance_policy_of - the dlp_balance_policy named NAME, or -1 */
 int dlp_balance_policy_of(const char *name);

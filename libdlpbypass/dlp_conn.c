@@ -11,13 +11,14 @@
  *   - the race (RFC 8305 for hosts): a host whose connect has not
  *     finished after dlp.connect_stagger_ms does not hold the message
  *     up; the next host is dialled too and the first to connect is used.
- *     When an earlier dial of that host (another message's) has already
- *     gone unanswered that long (dlp_pool_host_slow), the host goes after
- *     the other hosts of its priority group for this message
- *     (conn_slow_last): one more SYN to a host that is not answering is
- *     not sent while another host can take the message; a message that
- *     needs it still dials it itself (never skipped on that hint), and
- *     then races the next host at once.
+ *     When an earlier dial of that host (another message's) had already
+ *     gone unanswered that long when the message was planned (the slow
+ *     hint of the balance view: dlp_balance_plan, one locked pass for
+ *     the order and the hint), the host goes after the other hosts of
+ *     its priority group for this message: one more SYN to a host that
+ *     is not answering is not sent while another host can take the
+ *     message; a message that needs it still dials it itself (never
+ *     skipped on that hint), and then races the next host at once.
  *     A connect stays with the message until its verdict is final (when
  *     the message needs that host later it waits for the rest of the
  *     same connect), so a host is UNREACHABLE only when its own connect
@@ -68,6 +69,7 @@ struct conn_host {
   int state;          /* H_* */
   DLP_SMTP *dial;     /* H_DIALING: the connect in progress */
   dlp_pool_plan plan; /* how it was dialled */
+  int slow;           /* perf (issue 14): known slow when planned */
 };
 
 struct dlp_conn {
@@ -94,47 +96,11 @@ struct dlp_conn {
   size_t traces_len;
 };
 
-/*
- * conn_slow_last - perf (issue 14): hosts with an earlier dial unanswered
- * for connect_stagger_ms (dlp_pool_host_slow) go after the other hosts
- * of their priority group, in order; out of memory: the order as it is
- */
-static void conn_slow_last(DLP_CONN *c) {
-  const struct dlp_server **tmp;
-  unsigned char *slow;
-  size_t i, j, end, n, nslow = 0;
-  int g;
-
-  if (c->cfg->connect_stagger_ms <= 0 || c->nhosts < 2)
-    return;
-  tmp = calloc(c->nhosts, sizeof(*tmp));
-  slow = calloc(c->nhosts, 1);
-  for (i = 0; tmp != NULL && slow != NULL && i < c->nhosts; i++)
-    nslow += slow[i] =
-        dlp_pool_host_slow(c->pool, c->cfg, c->hosts[i].server) != 0;
-  for (i = 0; nslow > 0 && i < c->nhosts; i = end) {
-    g = dlp_balance_group_of(c->hosts[i].server);
-    for (end = i;
-         end < c->nhosts && dlp_balance_group_of(c->hosts[end].server) == g;
-         end++)
-      ;
-    for (n = 0, j = i; j < end; j++)
-      if (!slow[j])
-        tmp[n++] = c->hosts[j].server;
-    for (j = i; j < end; j++)
-      if (slow[j])
-        tmp[n++] = c->hosts[j].server;
-    for (j = i; j < end; j++)
-      c->hosts[j].server = tmp[j - i];
-  }
-  free(tmp);
-  free(slow);
-}
-
 /* dlp_conn_create - the plan for one message */
 DLP_CONN *dlp_conn_create(DLP_CONFIG *cfg, DLP_POOL *pool) {
   DLP_CONN *c = calloc(1, sizeof(*c));
   size_t i, *order;
+  int *slow;
 
   if (c == NULL)
     return NULL;
@@ -142,8 +108,10 @@ DLP_CONN *dlp_conn_create(DLP_CONFIG *cfg, DLP_POOL *pool) {
   c->outcomes = calloc(cfg->nservers + 1, sizeof(*c->outcomes));
   c->pfd = calloc((cfg->nservers + 1) * DLP_DIAL_MAXFDS, sizeof(*c->pfd));
   order = calloc(cfg->nservers + 1, sizeof(*order)); /* balance (issue 15) */
+  slow = calloc(cfg->nservers + 1, sizeof(*slow));   /* perf (issue 14) */
   if (c->hosts == NULL || c->outcomes == NULL || c->pfd == NULL ||
-      order == NULL) {
+      order == NULL || slow == NULL) {
+    free(slow);
     free(order);
     free(c->pfd);
     free(c->hosts);
@@ -154,11 +122,14 @@ DLP_CONN *dlp_conn_create(DLP_CONFIG *cfg, DLP_POOL *pool) {
   c->cfg = cfg;
   c->pool = pool;
   c->nhosts = cfg->nservers;
-  dlp_balance_plan(pool, cfg, order); /* balance (issue 15): host order */
-  for (i = 0; i < c->nhosts; i++)
+  /* balance (issue 15): host order, slow hosts last (perf, issue 14) */
+  dlp_balance_plan(pool, cfg, order, slow);
+  for (i = 0; i < c->nhosts; i++) {
     c->hosts[i].server = &cfg->servers[order[i]];
+    c->hosts[i].slow = slow[order[i]];
+  }
   free(order);
-  conn_slow_last(c); /* perf (issue 14): no SYN more to a silent host */
+  free(slow);
   c->result.verdict = DLP_VERDICT_PENDING;
   return c;
 }
@@ -503,9 +474,9 @@ static DLP_SMTP *conn_start(DLP_CONN *c, struct conn_host *h, int64_t deadline,
   h->dial = s;
   h->state = H_DIALING;
   c->ndialing++;
-  c->stagger_at = dlp_now_ms() + c->cfg->connect_stagger_ms;
-  if (dlp_pool_host_slow(c->pool, c->cfg, h->server))
-    c->stagger_at = dlp_now_ms(); /* known slow: race the next host now */
+  c->stagger_at = dlp_now_ms();
+  if (!h->slow) /* known slow when planned: race the next host now */
+    c->stagger_at += c->cfg->connect_stagger_ms;
   return NULL;
 }
 

@@ -210,24 +210,16 @@ static int64_t pool_slow_max(const DLP_CONFIG *cfg) {
 }
 
 /*
- * dlp_pool_host_slow - an earlier dial of SERVER has gone unanswered for
- * at least connect_stagger_ms (and not longer than a connect can last)
+ * pool_host_slow - under the lock: an earlier dial of H has gone
+ * unanswered for at least connect_stagger_ms (and not longer than a
+ * connect can last) at NOW; 0 when the stagger is off
  */
-int dlp_pool_host_slow(DLP_POOL *pool, const DLP_CONFIG *cfg,
-                       const struct dlp_server *server) {
-  int64_t now = dlp_now_ms(), age;
-  struct pool_host *h;
-  int slow = 0;
+int pool_host_slow(const struct pool_host *h, const DLP_CONFIG *cfg,
+                   int64_t now) {
+  int64_t age = now - h->dial_since;
 
-  if (cfg->connect_stagger_ms <= 0)
-    return 0;
-  pthread_mutex_lock(&pool->lock);
-  if ((h = pool_host(pool, server)) != NULL && h->dial_since != 0) {
-    age = now - h->dial_since;
-    slow = age >= cfg->connect_stagger_ms && age <= pool_slow_max(cfg);
-  }
-  pthread_mutex_unlock(&pool->lock);
-  return slow;
+  return cfg->connect_stagger_ms > 0 && h->dial_since != 0 &&
+         age >= cfg->connect_stagger_ms && age <= pool_slow_max(cfg);
 }
 
 /* dlp_pool_plan_host - dial, trial or skip SERVER now */
@@ -253,7 +245,7 @@ dlp_pool_plan dlp_pool_plan_host(DLP_POOL *pool, const DLP_CONFIG *cfg,
   }
   if (plan != DLP_POOL_SKIP && h != NULL &&
       (h->dial_since == 0 || now - h->dial_since > pool_slow_max(cfg)))
-    h->dial_since = now; /* perf (issue 14): dlp_pool_host_slow */
+    h->dial_since = now; /* perf (issue 14): pool_host_slow */
   if (plan == DLP_POOL_SKIP) {
     snprintf(label, labellen, "%s", h->label);
     snprintf(

@@ -30,16 +30,6 @@ dlp_pool_plan dlp_pool_plan_host(DLP_POOL *pool, const DLP_CONFIG *cfg,
                                  size_t labellen, char *why, size_t whylen);
 
 /*
- * dlp_pool_host_slow - perf (issue 14): non-zero when an earlier dial of
- * SERVER (any message's, or the pool's) has gone unanswered for at least
- * dlp.connect_stagger_ms and at most connect_timeout + 1 s, and the
- * stagger is on: a message need not wait its own stagger for that host
- * before dialling the next one (its own connect stays in the race)
- */
-int dlp_pool_host_slow(DLP_POOL *pool, const DLP_CONFIG *cfg,
-                       const struct dlp_server *server);
-
-/*
  * dlp_pool_report - the result of dialling SERVER under PLAN: REACHED
  * non-zero when TCP connected (whatever happened after).  LABEL and TEXT
  * describe a failure (kept for the replies of skipped messages).
@@ -101,6 +91,10 @@ void dlp_pool_busy(DLP_POOL *pool, const struct dlp_server *server, int delta);
  * dlp_pool_balance - ORDER[0..nservers) gets the order in which one
  * message tries CFG's servers (dlp_balance_order() under the lock, with
  * the health state and the counters); B has room for nservers entries
+ * and B[i].slow tells after it whether an earlier dial of server i has
+ * gone unanswered for dlp.connect_stagger_ms and at most connect_timeout
+ * + 1 s (perf, issue 14: the message need not wait its own stagger for
+ * that host before dialling the next one; its connect stays in the race)
  */
 void dlp_pool_balance(DLP_POOL *pool, const DLP_CONFIG *cfg,
                       struct dlp_balance_host *b, size_t *order);

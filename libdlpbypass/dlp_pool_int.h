@@ -91,4 +91,10 @@ struct pool_event {
  * new; the array may move), or NULL when out of memory */
 struct pool_host *pool_host(DLP_POOL *pool, const struct dlp_server *server);
 
+/* pool_host_slow - perf (issue 14), under the lock: H has an earlier
+ * dial unanswered for connect_stagger_ms at NOW (the balance view's slow
+ * hint) */
+int pool_host_slow(const struct pool_host *h, const DLP_CONFIG *cfg,
+                   int64_t now);
+
 #endif /* DLP_POOL_INT_H */

@@ -4,7 +4,9 @@
  * up by a resolver thread, never in a message's path), the status of
  * each host (dlp_pool_hosts, for dlpbypass-ctl status and metrics) and
  * the balance view (sessions in use per host, the order of hosts for one
- * message, issue 15).
+ * message, issue 15, with the slow hint of issue 14: one locked pass
+ * gives the order and which hosts a message need not wait the stagger
+ * for).
  *
  * Contract: see dlp_pool.h.  Every function takes pool->lock itself; the
  * resolver is thread-safe on its own.
@@ -144,6 +146,7 @@ void dlp_pool_balance(DLP_POOL *pool, const DLP_CONFIG *cfg,
     h = all ? pool_host(pool, &cfg->servers[i]) : NULL; /* found, not added */
     b[i].server = &cfg->servers[i];
     b[i].st = h != NULL ? &h->bal : NULL;
+    b[i].slow = h != NULL && pool_host_slow(h, cfg, now); /* issue 14 */
     b[i].health = h == NULL || h->failures == 0 ? DLP_BALANCE_UP
                   : now >= h->retry_at && now >= h->trial_until
                       ? DLP_BALANCE_DUE

@@ -90,8 +90,8 @@ awk '$2 != "delivered" { exit 1 }' "$LT_DIR/sum" ||
 [ "$(lt_nmsgs 1)" -ge 15 ] || lt_fail "sink 1 got $(lt_nmsgs 1) messages, want >= 15"
 # 5. perf (issue 14): once another message's connect to the first host
 # has gone unanswered for the stagger, a later message does not wait its
-# own stagger for it (dlp_pool_host_slow): the first host goes after the
-# second for it (conn_slow_last), so it is neither waited for nor sent
+# own stagger for it (the balance view's slow hint, dlp_balance_plan):
+# the first host goes after the second for it, so it is neither waited for nor sent
 # one more SYN while the second takes the message (never skipped on that
 # hint: a message that needs it dials it).
 # Stagger 1 s: message 1 waits it, messages 2-4 must not (B3's p99), and

@@ -1,9 +1,10 @@
 /*
  * test_balance.c - the load-balancing policy (dlp_balance.c, issue 15):
  * the order function over hand-made hosts (priority groups, ordered,
- * round-robin with and without weights, least-loaded, health, slow
- * start) and the configuration keys (defaults, values, each kind of bad
- * value with its file and line, the groups' deadline arithmetic).
+ * round-robin with and without weights, least-loaded, health, the slow
+ * hint of issue 14, slow start) and the configuration keys (defaults,
+ * values, each kind of bad value with its file and line, the groups'
+ * deadline arithmetic).
  */
 #include "dlp_balance.h"
 #include "tap.h"
@@ -142,6 +143,36 @@ static void test_least_loaded(void) {
   tap_ok(st[1].inflight == 0, "in use never goes below zero");
 }
 
+/* test_slow_hint - perf (issue 14): slow hosts after their group's others */
+static void test_slow_hint(void) {
+  setup(4);
+  h[0].slow = 1;
+  tap_ok(strcmp(order_str(DLP_BALANCE_ORDERED, 0, 1, 4), "1230") == 0,
+         "ordered: the slow first host goes last: %s",
+         order_str(DLP_BALANCE_ORDERED, 0, 1, 4));
+  h[2].slow = 1;
+  tap_ok(strcmp(order_str(DLP_BALANCE_ORDERED, 0, 1, 4), "1302") == 0,
+         "ordered: two slow hosts keep their order, after the others: %s",
+         order_str(DLP_BALANCE_ORDERED, 0, 1, 4));
+  sv[2].priority = 1;
+  sv[3].priority = 1;
+  tap_ok(strcmp(order_str(DLP_BALANCE_ORDERED, 0, 1, 4), "1032") == 0,
+         "ordered: slow hosts stay in their priority group: %s",
+         order_str(DLP_BALANCE_ORDERED, 0, 1, 4));
+  setup(3);
+  h[1].slow = 1;
+  st[0].inflight = 1;
+  tap_ok(strcmp(order_str(DLP_BALANCE_LEAST_LOADED, 0, 1, 3), "201") == 0,
+         "least-loaded: the idle slow host after the busier others: %s",
+         order_str(DLP_BALANCE_LEAST_LOADED, 0, 1, 3));
+  h[0].health = DLP_BALANCE_DUE;
+  h[0].slow = 1;
+  h[1].slow = 0;
+  tap_ok(strcmp(order_str(DLP_BALANCE_LEAST_LOADED, 0, 1, 3), "120") == 0,
+         "least-loaded: a slow host due for a trial goes last too: %s",
+         order_str(DLP_BALANCE_LEAST_LOADED, 0, 1, 3));
+}
+
 /* test_slow_start - a host back up gets a tenth, then all of its share */
 static void test_slow_start(void) {
   int count[N];
@@ -267,6 +298,7 @@ int main(void) {
   test_ordered();
   test_round_robin();
   test_least_loaded();
+  test_slow_hint();
   test_slow_start();
   test_config();
   snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
