@@ -104,14 +104,15 @@ void dlp_smtp_set_state(DLP_SMTP *s, smtp_state state) {
   if (s->state == state && s->trace.len > 0)
     return;
   s->state = state;
-  dlp_trace_add(&s->trace, dlp_now_ms(), "=%s", state_info[state].name);
+  dlp_trace_put(&s->trace, dlp_now_ms(), "=", state_info[state].name,
+                strlen(state_info[state].name));
 }
 
 /* smtp_trace_cmd - the command line CMD (CRLF-ended) into the transcript */
 static void smtp_trace_cmd(DLP_SMTP *s, const char *cmd) {
   size_t n = strcspn(cmd, "\r\n");
 
-  dlp_trace_add(&s->trace, dlp_now_ms(), "> %.*s", (int)n, cmd);
+  dlp_trace_put(&s->trace, dlp_now_ms(), "> ", cmd, n);
 }
 
 /* dlp_smtp_create - session object for SERVER, not yet connected */

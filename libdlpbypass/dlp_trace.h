@@ -33,6 +33,14 @@ void dlp_trace_reset(DLP_TRACE *t, int64_t now_ms);
 void dlp_trace_add(DLP_TRACE *t, int64_t now_ms, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/*
+ * dlp_trace_put - append the item A (a string) followed by LEN bytes of
+ * B: dlp_trace_add(t, now, "%s%.*s", a, len, b) without printf, for the
+ * items every message adds (state changes, commands)
+ */
+void dlp_trace_put(DLP_TRACE *t, int64_t now_ms, const char *a, const char *b,
+                   size_t len);
+
 /* dlp_trace_text - the transcript, "" when empty (borrowed) */
 const char *dlp_trace_text(const DLP_TRACE *t);
 
