@@ -293,32 +293,33 @@ static dlp_verdict txn_all_refused(DLP_TXN *txn) {
   return dlp_conn_outcome(txn->conn, f.outcome, &f);
 }
 
+/* txn_accepted - the DLP accepted at least one recipient */
+static int txn_accepted(const DLP_TXN *txn) {
+  size_t i;
+
+  for (i = 0; i < txn->nrcpts; i++)
+    if (txn->rcpts[i].status == DLP_RCPT_ACCEPTED)
+      return 1;
+  return 0;
+}
+
 /* dlp_txn_eoh - end of header: DATA goes out now, read at end of message */
 void dlp_txn_eoh(DLP_TXN *txn) {
   DLP_SMTP *s = dlp_conn_session(txn->conn);
-  size_t i;
 
-  if (dlp_conn_final(txn->conn) || s == NULL)
-    return;
-  for (i = 0; i < txn->nrcpts; i++)
-    if (txn->rcpts[i].status == DLP_RCPT_ACCEPTED) {
-      (void)dlp_smtp_data_ahead(s); /* a failure is dlp_txn_eom's */
-      return;
-    }
+  if (!dlp_conn_final(txn->conn) && s != NULL && txn_accepted(txn))
+    (void)dlp_smtp_data_ahead(s); /* a failure is dlp_txn_eom's */
 }
 
 /* dlp_txn_eom - DATA, content, final dot, with failover */
 dlp_verdict dlp_txn_eom(DLP_TXN *txn) {
-  size_t i, accepted = 0;
   dlp_verdict v;
 
   if (dlp_conn_final(txn->conn))
     return txn_verdict(txn);
   if (dlp_conn_session(txn->conn) == NULL)
     return txn_internal(txn, "caller", "end of message before MAIL");
-  for (i = 0; i < txn->nrcpts; i++)
-    accepted += txn->rcpts[i].status == DLP_RCPT_ACCEPTED;
-  if (accepted == 0)
+  if (!txn_accepted(txn))
     return txn_all_refused(txn);
   while (dlp_smtp_data(dlp_conn_session(txn->conn), txn->body) < 0) {
     if (dlp_conn_failed(txn->conn) < 0)
